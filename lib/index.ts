@@ -1,0 +1,13 @@
+/**
+ * reckit: recommender-system compute for Node.js. Exact cosine top-k retrieval, embedding tables and
+ * GANs on a hand-written C++ (and optional CUDA) core.
+ * @packageDocumentation
+ */
+export { info, backends, setThreads, getThreads } from './info';
+export type { Info, BackendInfo, CudaInfo, Isa } from './info';
+export * as ops from './ops';
+export type { KernelOptions } from './ops';
+export * as random from './random';
+export type { Device, RandomOptions, UniformOptions, NormalOptions } from './random';
+export { isReckitError } from './errors';
+export type { ReckitError, ReckitErrorCode } from './errors';

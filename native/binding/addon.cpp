@@ -1,0 +1,19 @@
+// Module entry point. Node-API addons are context-aware: nothing here is static JS state, so the
+// addon loads in the main thread and in any number of worker_threads at once.
+#include <napi.h>
+
+#include "binding/registry.h"
+
+namespace {
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  using namespace reckit::binding;
+  register_info(env, exports);
+  register_vector_ops(env, exports);
+  register_random(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(reckit, init)

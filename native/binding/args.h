@@ -1,0 +1,32 @@
+// Reading JS arguments into plain views and numbers, with checks that name the argument.
+// TypedArray views honour byteOffset/byteLength, so `subarray()` inputs work without copies.
+#pragma once
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace reckit::binding {
+
+template <typename T>
+struct ArrayView {
+  T* data = nullptr;
+  size_t length = 0;
+};
+
+// A Float32Array argument (any view of one); throws ERR_RECKIT_INVALID_ARG otherwise.
+ArrayView<float> float32_array(const Napi::Value& value, const char* name);
+ArrayView<uint32_t> uint32_array(const Napi::Value& value, const char* name);
+
+// A finite number that is a whole number in [min, max].
+int64_t integer_arg(const Napi::Value& value, const char* name, int64_t min, int64_t max);
+double number_arg(const Napi::Value& value, const char* name);
+// A 64-bit seed from a non-negative safe integer or a BigInt.
+uint64_t seed_arg(const Napi::Value& value, const char* name);
+std::string string_arg(const Napi::Value& value, const char* name);
+
+// Optional property of an options object (undefined when the object or the property is missing).
+Napi::Value option(const Napi::Value& options, const char* key);
+
+}  // namespace reckit::binding

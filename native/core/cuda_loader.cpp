@@ -1,0 +1,84 @@
+// dlopen-based loader for reckit_cuda. The addon never links CUDA, so it loads on any machine.
+#include "core/cuda_loader.h"
+
+#include <cstdlib>
+
+#if !defined(_WIN32)
+#include <dlfcn.h>
+#endif
+
+namespace reckit {
+namespace {
+
+struct Loaded {
+  CudaStatus status;
+  CudaApi api;
+};
+
+#if !defined(_WIN32)
+std::string addon_directory() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&cuda_status), &info) && info.dli_fname) {
+    std::string path = info.dli_fname;
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  }
+  return ".";
+}
+
+Loaded load() {
+  Loaded loaded;
+  CudaStatus& s = loaded.status;
+#if defined(__APPLE__)
+  const char* file_name = "reckit_cuda.dylib";
+#else
+  const char* file_name = "reckit_cuda.so";
+#endif
+  const char* override_path = std::getenv("RECKIT_CUDA_LIBRARY");
+  s.library_path = override_path && *override_path ? override_path : addon_directory() + "/" + file_name;
+  void* handle = dlopen(s.library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* why = dlerror();
+    s.reason = "reckit was built without CUDA: no CUDA library at " + s.library_path +
+               " (build with RECKIT_CUDA=1 npm install)" + (why ? std::string("; dlopen: ") + why : "");
+    return loaded;
+  }
+  auto version = reinterpret_cast<reckit_cuda_abi_version_fn>(dlsym(handle, "reckit_cuda_abi_version"));
+  loaded.api.probe = reinterpret_cast<reckit_cuda_probe_fn>(dlsym(handle, "reckit_cuda_probe"));
+  loaded.api.philox_uniform = reinterpret_cast<reckit_cuda_philox_uniform_fn>(dlsym(handle, "reckit_cuda_philox_uniform"));
+  if (!version || !loaded.api.probe || !loaded.api.philox_uniform || version() != RECKIT_CUDA_ABI_VERSION) {
+    s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
+    loaded.api = CudaApi{};
+    return loaded;  // handle stays open: harmless, and closing could run foreign destructors
+  }
+  s.library_loaded = true;
+  char message[512] = {0};
+  const int status = loaded.api.probe(&s.devices, message, sizeof message);
+  if (status != RECKIT_CUDA_OK) {
+    s.reason = std::string("no usable CUDA device: ") + message;
+    loaded.api = CudaApi{};
+    return loaded;
+  }
+  s.available = true;
+  return loaded;
+}
+#else
+Loaded load() {
+  Loaded loaded;
+  loaded.status.reason = "the CUDA backend is not supported on Windows builds yet";
+  return loaded;
+}
+#endif
+
+const Loaded& loaded() {
+  static const Loaded once = load();
+  return once;
+}
+
+}  // namespace
+
+const CudaStatus& cuda_status() { return loaded().status; }
+
+const CudaApi* cuda_api() { return loaded().status.available ? &loaded().api : nullptr; }
+
+}  // namespace reckit

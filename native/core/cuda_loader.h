@@ -1,0 +1,27 @@
+// Finds and dlopen()s the optional reckit_cuda library beside the addon, once, and says why CUDA is
+// not usable when it is not (no library built, no driver, no device, ABI mismatch).
+#pragma once
+#include <string>
+
+#include "cuda/cuda_abi.h"
+
+namespace reckit {
+
+struct CudaApi {
+  reckit_cuda_probe_fn probe = nullptr;
+  reckit_cuda_philox_uniform_fn philox_uniform = nullptr;
+};
+
+struct CudaStatus {
+  bool library_loaded = false;  // reckit_cuda was found and has the expected ABI
+  bool available = false;       // and a device can be used
+  int devices = 0;
+  std::string library_path;     // where it was looked for / found
+  std::string reason;           // why not available ("" when available)
+};
+
+const CudaStatus& cuda_status();
+// The loaded entry points, or nullptr when CUDA is not available.
+const CudaApi* cuda_api();
+
+}  // namespace reckit

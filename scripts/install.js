@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// npm install hook: use a prebuild when one loads on this machine, else build from source with
+// cmake-js. RECKIT_CUDA=1 (CUDA library) or RECKIT_BUILD_FROM_SOURCE=1 always build from source.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const truthy = (v) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+
+function prebuildThatLoads() {
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!fs.existsSync(dir)) return { file: null, tried: [`${dir} (none)`] };
+  const tried = [];
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.node'))) {
+    const file = path.join(dir, name);
+    // Load in a child: a prebuild for another libc or CPU must not take this process down.
+    const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)}).info()`], { encoding: 'utf8' });
+    if (probe.status === 0) return { file, tried };
+    tried.push(`${file}: ${(probe.stderr || '').trim().split('\n').slice(-1)[0] || `exit ${probe.status}`}`);
+  }
+  return { file: null, tried };
+}
+
+function buildFromSource() {
+  let cmakeJs;
+  try {
+    cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+  } catch {
+    console.error('reckit: cmake-js is missing, so the addon cannot be built from source (reinstall reckit).');
+    process.exit(1);
+  }
+  const args = [cmakeJs, 'compile', '--directory', root];
+  if (truthy(process.env.RECKIT_CUDA)) args.push('--CDRECKIT_CUDA=ON');
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+  if (result.status !== 0) {
+    console.error(
+      'reckit: building the native addon failed. It needs CMake >= 3.18 and a C++17 compiler' +
+        (truthy(process.env.RECKIT_CUDA) ? ', and nvcc for RECKIT_CUDA=1' : '') + '.',
+    );
+    process.exit(result.status || 1);
+  }
+}
+
+const forceSource = truthy(process.env.RECKIT_CUDA) || truthy(process.env.RECKIT_BUILD_FROM_SOURCE);
+if (!forceSource) {
+  const { file, tried } = prebuildThatLoads();
+  if (file) {
+    console.log(`reckit: using prebuild ${path.relative(root, file)}`);
+    process.exit(0);
+  }
+  console.log(`reckit: no prebuild loads here (${tried.join('; ')}); building from source`);
+}
+buildFromSource();
