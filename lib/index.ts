@@ -13,3 +13,7 @@ export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
 export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
 export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
+export { Mlp, computeLoss } from './mlp';
+export type { MlpOptions, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
+export { Gan } from './gan';
+export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions } from './gan';

@@ -1,0 +1,233 @@
+/**
+ * Gan: a generator and a discriminator Mlp trained natively with the non-saturating BCE-with-logits
+ * loss, for synthesizing tabular rows (augmentation, rebalancing rare classes). Optional conditions are
+ * concatenated to the noise and to the data. The same seed and thread count give the same weights bit
+ * for bit, across save/load and resumed fits.
+ */
+import { invalidArg, outOfRange } from './errors';
+import { native, type NativeBinding } from './native';
+import { requireFloat32Array, requireInteger, requireNumber, requireObject, requireOneOf, requireSeed } from './validate';
+import {
+  ACTIVATIONS,
+  requireCallback,
+  requireLayers,
+  requireSignal,
+  runCancellable,
+  type ActivationName,
+  type LayerSpec,
+} from './training';
+
+export interface GanOptions {
+  dataDim: number;
+  noiseDim: number;
+  /** Width of the condition vector (class one-hot, context); 0 or absent for an unconditional Gan. */
+  conditionDim?: number;
+  /** Hidden layers of the generator; the Gan appends dataDim units with `outputActivation`. */
+  generator: LayerSpec[];
+  /** Hidden layers of the discriminator; the Gan appends one linear logit. */
+  discriminator: LayerSpec[];
+  /** Default 'linear'; 'tanh' suits data scaled to [-1, 1]. */
+  outputActivation?: ActivationName;
+  seed?: number | bigint;
+}
+
+/** Means over one epoch. */
+export interface GanProgress {
+  /** Index of the finished epoch, counting across fits of this model. */
+  epoch: number;
+  /** Discriminator loss: BCE on real plus BCE on fake. */
+  dLoss: number;
+  /** Generator loss: -log D(G(z)). */
+  gLoss: number;
+  /** Mean D(real) and D(fake) (probabilities) during the discriminator updates. */
+  dReal: number;
+  dFake: number;
+}
+
+export interface GanFitOptions {
+  epochs: number;
+  /** Rows per batch (1..rows); the last batch of an epoch holds the remainder. */
+  batchSize: number;
+  /** Adam learning rate for both networks (default 2e-4). */
+  lr?: number;
+  /** Adam betas (default [0.5, 0.999]). */
+  betas?: [number, number];
+  /** Discriminator updates (on consecutive batches) per generator update (default 1). */
+  dSteps?: number;
+  /** One-sided label smoothing: real targets become 1 - labelSmoothing (default 0). */
+  labelSmoothing?: number;
+  /** rows × conditionDim, required when the Gan is conditional. */
+  conditions?: Float32Array;
+  onProgress?: (progress: GanProgress) => void;
+  /** Stops before the next step; fit rejects with an AbortError and the model keeps its last whole step. */
+  signal?: AbortSignal;
+}
+
+export interface GanSampleOptions {
+  /** conditionDim values for every row, or n × conditionDim. */
+  condition?: Float32Array;
+  /** Noise from Philox (seed, stream 0): `random.normal(n * noiseDim, { seed })`. Default: a fresh stream per call. */
+  seed?: number | bigint;
+}
+
+interface Description {
+  dataDim: number;
+  noiseDim: number;
+  conditionDim: number;
+  outputActivation: ActivationName;
+  generator: LayerSpec[];
+  discriminator: LayerSpec[];
+  seed: bigint;
+  epochs: number;
+  discriminatorSteps: number;
+  generatorSteps: number;
+  generatorParameterCount: number;
+  discriminatorParameterCount: number;
+}
+
+function optionalArray(value: unknown, name: string): Float32Array | undefined {
+  return value === undefined ? undefined : requireFloat32Array(value, name);
+}
+
+export class Gan {
+  /** @internal */
+  readonly handle: NativeBinding;
+
+  constructor(options: GanOptions) {
+    if (options === undefined) throw invalidArg('options must be an object');
+    const o = requireObject(options, 'options');
+    const config = {
+      dataDim: requireInteger(o.dataDim, 'options.dataDim', 1, 2 ** 20),
+      noiseDim: requireInteger(o.noiseDim, 'options.noiseDim', 1, 2 ** 20),
+      conditionDim: o.conditionDim === undefined ? 0 : requireInteger(o.conditionDim, 'options.conditionDim', 0, 2 ** 20),
+      generator: o.generator === undefined ? [] : requireHidden(o.generator, 'options.generator'),
+      discriminator: o.discriminator === undefined ? [] : requireHidden(o.discriminator, 'options.discriminator'),
+      outputActivation:
+        o.outputActivation === undefined ? 'linear' : requireOneOf(o.outputActivation, 'options.outputActivation', ACTIVATIONS),
+      seed: o.seed === undefined ? 0 : requireSeed(o.seed, 'options.seed'),
+    };
+    this.handle = new (native().GanHandle)(config);
+  }
+
+  private static wrap(handle: NativeBinding): Gan {
+    const gan = Object.create(Gan.prototype) as Gan;
+    (gan as { handle: NativeBinding }).handle = handle;
+    return gan;
+  }
+
+  /** The architecture and training counters. */
+  describe(): Description {
+    return this.handle.describe();
+  }
+
+  get dataDim(): number {
+    return this.describe().dataDim;
+  }
+  get noiseDim(): number {
+    return this.describe().noiseDim;
+  }
+  get conditionDim(): number {
+    return this.describe().conditionDim;
+  }
+  /** Epochs trained so far (across fits and save/load). */
+  get epochs(): number {
+    return this.describe().epochs;
+  }
+
+  /**
+   * Trains for whole epochs off the event loop. `data` holds rows × dataDim finite values. Resolves with
+   * the number of epochs run; rejects with an AbortError when `signal` fires.
+   */
+  fit(data: Float32Array, options: GanFitOptions): Promise<{ epochs: number }> {
+    try {
+      const rows = requireFloat32Array(data, 'data');
+      const o = requireObject(options, 'options');
+      if (options === undefined) throw invalidArg('options must be an object');
+      const args: Record<string, unknown> = {
+        epochs: requireInteger(o.epochs, 'options.epochs', 1),
+        batchSize: requireInteger(o.batchSize, 'options.batchSize', 1),
+      };
+      if (o.lr !== undefined) {
+        args.lr = requireNumber(o.lr, 'options.lr');
+        if ((args.lr as number) <= 0) throw outOfRange(`options.lr must be > 0 (got ${o.lr})`);
+      }
+      if (o.betas !== undefined) args.betas = o.betas;
+      if (o.dSteps !== undefined) args.dSteps = requireInteger(o.dSteps, 'options.dSteps', 1, 1000);
+      if (o.labelSmoothing !== undefined) args.labelSmoothing = requireNumber(o.labelSmoothing, 'options.labelSmoothing');
+      const conditions = optionalArray(o.conditions, 'options.conditions');
+      const onProgress = requireCallback<(p: GanProgress) => void>(o.onProgress, 'options.onProgress');
+      const signal = requireSignal(o.signal);
+      return runCancellable(signal, (token) =>
+        this.handle.fitAsync(rows, conditions, args, onProgress, token) as Promise<{ epochs: number; aborted: boolean }>,
+      ).then((r) => ({ epochs: r.epochs }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `n` synthetic rows (n × dataDim). */
+  sample(n: number, options?: GanSampleOptions): Float32Array {
+    const [count, condition, seed] = sampleArgs(n, options);
+    return this.handle.sample(count, condition, seed);
+  }
+
+  sampleAsync(n: number, options?: GanSampleOptions): Promise<Float32Array> {
+    try {
+      const [count, condition, seed] = sampleArgs(n, options);
+      return this.handle.sampleAsync(count, condition, seed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The generator on given noise rows (rows × noiseDim) and, if conditional, conditions (rows × conditionDim). */
+  generate(noise: Float32Array, conditions?: Float32Array): Float32Array {
+    return this.handle.generate(requireFloat32Array(noise, 'noise'), optionalArray(conditions, 'conditions'));
+  }
+
+  /** The discriminator's logit for each data row. */
+  discriminate(data: Float32Array, conditions?: Float32Array): Float32Array {
+    return this.handle.discriminate(requireFloat32Array(data, 'data'), optionalArray(conditions, 'conditions'));
+  }
+
+  /** Copies of both networks' parameters (Mlp layout). */
+  parameters(): { generator: Float32Array; discriminator: Float32Array } {
+    return this.handle.parameters();
+  }
+
+  /** Saves weights, Adam state and training counters (safetensors, atomic write). */
+  save(path: string): void {
+    if (typeof path !== 'string') throw invalidArg('path must be a string');
+    this.handle.save(path);
+  }
+
+  toBuffer(): Buffer {
+    return this.handle.toBuffer();
+  }
+
+  static load(path: string): Gan {
+    if (typeof path !== 'string') throw invalidArg('path must be a string');
+    return Gan.wrap(native().GanHandle.load(path));
+  }
+
+  static fromBuffer(buffer: Uint8Array): Gan {
+    if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
+    return Gan.wrap(native().GanHandle.fromBuffer(buffer));
+  }
+
+  /** Releases native memory now (a running fit stops at its next step); later calls throw ERR_RECKIT_DISPOSED. */
+  dispose(): void {
+    this.handle.dispose();
+  }
+}
+
+function requireHidden(value: unknown, name: string): LayerSpec[] {
+  if (Array.isArray(value) && value.length === 0) return [];
+  return requireLayers(value, name);
+}
+
+function sampleArgs(n: unknown, options: GanSampleOptions | undefined): [number, Float32Array | undefined, number | bigint | undefined] {
+  const count = requireInteger(n, 'n', 1, 2 ** 31);
+  const o = requireObject(options, 'options');
+  return [count, optionalArray(o.condition, 'options.condition'), o.seed === undefined ? undefined : requireSeed(o.seed, 'options.seed')];
+}

@@ -1,0 +1,403 @@
+// The native face of Mlp (lib/mlp.ts): an ObjectWrap around a shared core Mlp plus the cache of the
+// last forward() that backward() consumes. Background jobs keep the core object alive through a
+// shared_ptr, so dispose() never frees memory a running job uses.
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+
+#include "binding/args.h"
+#include "binding/async.h"
+#include "binding/errors.h"
+#include "binding/model_args.h"
+#include "binding/progress_worker.h"
+#include "binding/registry.h"
+#include "core/mlp.h"
+#include "core/model_io.h"
+
+namespace reckit::binding {
+namespace {
+
+constexpr size_t kMaxEpochs = size_t{1} << 30;
+
+struct MlpSession {
+  explicit MlpSession(std::unique_ptr<Mlp> m) : mlp(std::move(m)) {}
+  std::unique_ptr<Mlp> mlp;
+  MlpWorkspace cache;  // activations of the last forward(), guarded by mlp->mutex()
+  bool has_cache = false;
+};
+using SessionPtr = std::shared_ptr<MlpSession>;
+
+struct EpochReport {
+  size_t epoch;
+  double loss;
+};
+
+class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "MlpHandle",
+                       {InstanceMethod<&MlpHandle::describe>("describe"),
+                        InstanceMethod<&MlpHandle::forward>("forward"),
+                        InstanceMethod<&MlpHandle::forward_async>("forwardAsync"),
+                        InstanceMethod<&MlpHandle::predict>("predict"),
+                        InstanceMethod<&MlpHandle::predict_async>("predictAsync"),
+                        InstanceMethod<&MlpHandle::backward>("backward"),
+                        InstanceMethod<&MlpHandle::step>("step"),
+                        InstanceMethod<&MlpHandle::parameters>("parameters"),
+                        InstanceMethod<&MlpHandle::gradients>("gradients"),
+                        InstanceMethod<&MlpHandle::set_parameters>("setParameters"),
+                        InstanceMethod<&MlpHandle::train>("train"),
+                        InstanceMethod<&MlpHandle::train_async>("trainAsync"),
+                        InstanceMethod<&MlpHandle::to_buffer>("toBuffer"),
+                        InstanceMethod<&MlpHandle::save>("save"),
+                        InstanceMethod<&MlpHandle::dispose>("dispose"),
+                        StaticMethod<&MlpHandle::from_buffer>("fromBuffer"),
+                        StaticMethod<&MlpHandle::load>("load")});
+  }
+
+  // new MlpHandle(input, layers, seed) or new MlpHandle(external) from fromBuffer/load.
+  explicit MlpHandle(const Napi::CallbackInfo& args) : Napi::ObjectWrap<MlpHandle>(args) {
+    translate_errors(args.Env(), [&] {
+      if (args[0].IsExternal()) {
+        session_ = *args[0].As<Napi::External<SessionPtr>>().Data();
+        return;
+      }
+      const size_t input = static_cast<size_t>(integer_arg(args[0], "input", 1, static_cast<int64_t>(kMaxUnits)));
+      std::vector<LayerSpec> layers = layers_arg(args[1], "layers");
+      const uint64_t seed = args[2].IsUndefined() ? 0 : seed_arg(args[2], "seed");
+      session_ = std::make_shared<MlpSession>(std::make_unique<Mlp>(input, std::move(layers), seed));
+    });
+  }
+
+ private:
+  SessionPtr live() const {
+    require(session_ != nullptr, ErrorCode::Disposed, "this Mlp was disposed");
+    return session_;
+  }
+
+  Napi::Value describe(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      Napi::Object o = Napi::Object::New(args.Env());
+      o.Set("input", static_cast<double>(s->mlp->input_dim()));
+      o.Set("output", static_cast<double>(s->mlp->output_dim()));
+      o.Set("parameterCount", static_cast<double>(s->mlp->parameter_count()));
+      o.Set("layers", layers_to_js(args.Env(), s->mlp->layers()));
+      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      o.Set("adamSteps", static_cast<double>(s->mlp->adam_steps()));
+      return o;
+    });
+  }
+
+  // forward(x): output rows, keeping the activations (and a copy of x) for backward().
+  Napi::Value forward(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> x = float32_array(args[0], "x");
+      const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      run_forward(*s, x.data, rows);
+      return copy_to_js(args.Env(), s->cache.acts.back().data(), rows * s->mlp->output_dim());
+    });
+  }
+
+  Napi::Value forward_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> x = float32_array(args[0], "x");
+      const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      float* out_data = out.Data();
+      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      return run_async(
+          args.Env(), {args[0], out},
+          [s, x, rows, out_data] {
+            std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+            run_forward(*s, x.data, rows);
+            std::copy(s->cache.acts.back().begin(), s->cache.acts.back().end(), out_data);
+          },
+          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+    });
+  }
+
+  static void run_forward(MlpSession& s, const float* x, size_t rows) {
+    s.has_cache = false;
+    s.cache.input.assign(x, x + rows * s.mlp->input_dim());
+    s.mlp->forward(s.cache.input.data(), rows, s.cache);
+    s.has_cache = true;
+  }
+
+  // predict(x): output rows without touching the model (a read: concurrent predictions are fine).
+  Napi::Value predict(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> x = float32_array(args[0], "x");
+      const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      run_predict(*s, x.data, rows, out.Data());
+      return out;
+    });
+  }
+
+  Napi::Value predict_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> x = float32_array(args[0], "x");
+      const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      float* out_data = out.Data();
+      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      return run_async(
+          args.Env(), {args[0], out}, [s, x, rows, out_data] { run_predict(*s, x.data, rows, out_data); },
+          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+    });
+  }
+
+  static void run_predict(MlpSession& s, const float* x, size_t rows, float* out) {
+    MlpWorkspace ws;
+    std::shared_lock<std::shared_mutex> lock(s.mlp->mutex());
+    s.mlp->forward(x, rows, ws);
+    std::copy(ws.acts.back().begin(), ws.acts.back().end(), out);
+  }
+
+  // backward(gradOut) -> { inputGrad, parameterGrads }: gradients of the last forward(); the
+  // parameter gradients also become the ones step() applies.
+  Napi::Value backward(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> g = float32_array(args[0], "gradOut");
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      require(s->has_cache, ErrorCode::InvalidArg, "backward() needs a forward() first");
+      const size_t rows = s->cache.rows;
+      require(g.length == rows * s->mlp->output_dim(), ErrorCode::DimMismatch,
+              "gradOut must have " + std::to_string(rows * s->mlp->output_dim()) +
+                  " values (the rows × outputs of the last forward), got " + std::to_string(g.length));
+      rows_arg(g, s->mlp->output_dim(), "gradOut");
+      Napi::Float32Array input_grad = Napi::Float32Array::New(args.Env(), rows * s->mlp->input_dim());
+      s->mlp->backward(s->cache.input.data(), s->cache, g.data, input_grad.Data(), true, false);
+      Napi::Object o = Napi::Object::New(args.Env());
+      o.Set("inputGrad", input_grad);
+      o.Set("parameterGrads", copy_to_js(args.Env(), s->mlp->gradients(), s->mlp->parameter_count()));
+      return o;
+    });
+  }
+
+  // step(optimizer, grads?): one optimizer update from `grads` (default: the last backward()'s).
+  Napi::Value step(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const OptimizerConfig config = optimizer_arg(args[0], "optimizer");
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      if (!args[1].IsUndefined()) {
+        const ArrayView<float> g = float32_array(args[1], "grads");
+        require(g.length == s->mlp->parameter_count(), ErrorCode::DimMismatch,
+                "grads must have " + std::to_string(s->mlp->parameter_count()) + " values");
+        rows_arg(g, 1, "grads");
+        std::copy(g.data, g.data + g.length, s->mlp->gradients());
+      }
+      s->mlp->step(config);
+      return args.Env().Undefined();
+    });
+  }
+
+  Napi::Value parameters(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      return copy_to_js(args.Env(), s->mlp->parameters(), s->mlp->parameter_count());
+    });
+  }
+
+  Napi::Value gradients(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      return copy_to_js(args.Env(), s->mlp->gradients(), s->mlp->parameter_count());
+    });
+  }
+
+  Napi::Value set_parameters(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const ArrayView<float> p = float32_array(args[0], "parameters");
+      require(p.length == s->mlp->parameter_count(), ErrorCode::DimMismatch,
+              "parameters must have " + std::to_string(s->mlp->parameter_count()) + " values, got " +
+                  std::to_string(p.length));
+      rows_arg(p, 1, "parameters");
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      std::copy(p.data, p.data + p.length, s->mlp->parameters());
+      s->has_cache = false;  // cached activations belong to the old weights
+      return args.Env().Undefined();
+    });
+  }
+
+  struct TrainJob {
+    ArrayView<float> x, y;
+    size_t rows;
+    TrainOptions options;
+  };
+
+  TrainJob train_job(const Napi::CallbackInfo& args, const MlpSession& s) {
+    TrainJob job;
+    job.x = float32_array(args[0], "x");
+    job.y = float32_array(args[1], "y");
+    job.rows = rows_arg(job.x, s.mlp->input_dim(), "x");
+    const size_t y_rows = rows_arg(job.y, s.mlp->output_dim(), "y");
+    require(y_rows == job.rows, ErrorCode::DimMismatch,
+            "x has " + std::to_string(job.rows) + " rows but y has " + std::to_string(y_rows));
+    const Napi::Value o = args[2];
+    TrainOptions& t = job.options;
+    t.epochs = static_cast<size_t>(integer_arg(option(o, "epochs"), "epochs", 1, kMaxEpochs));
+    t.batch_size = static_cast<size_t>(integer_arg(option(o, "batchSize"), "batchSize", 1, static_cast<int64_t>(job.rows)));
+    t.loss = loss_arg(option(o, "loss"), "loss");
+    t.optimizer = optimizer_arg(option(o, "optimizer"), "optimizer");
+    const Napi::Value shuffle = option(o, "shuffle");
+    t.shuffle = shuffle.IsUndefined() ? true : shuffle.ToBoolean().Value();
+    const Napi::Value seed = option(o, "seed");
+    t.seed = seed.IsUndefined() ? 0 : seed_arg(seed, "seed");
+    return job;
+  }
+
+  static Napi::Array losses_to_js(Napi::Env env, const std::vector<double>& losses) {
+    Napi::Array a = Napi::Array::New(env, losses.size());
+    for (size_t i = 0; i < losses.size(); ++i) a.Set(static_cast<uint32_t>(i), losses[i]);
+    return a;
+  }
+
+  // train(x, y, options) -> per-epoch mean losses (blocking; trainAsync is the off-loop form).
+  Napi::Value train(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const TrainJob job = train_job(args, *s);
+      {
+        std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+        s->has_cache = false;
+      }
+      const std::vector<double> losses = train_mlp(*s->mlp, job.x.data, job.y.data, job.rows, job.options, nullptr, {});
+      return losses_to_js(args.Env(), losses);
+    });
+  }
+
+  // trainAsync(x, y, options, onEpoch?, token?) -> Promise<{ losses, aborted }>
+  Napi::Value train_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const TrainJob job = train_job(args, *s);
+      CancelFlag cancel = cancel_flag_arg(args[4], "token");
+      auto losses = std::make_shared<std::vector<double>>();
+      return ProgressWorker<EpochReport>::run(
+          args.Env(), {args[0], args[1]}, args[3],
+          [s, job, cancel, losses](const ProgressWorker<EpochReport>::Send& send) {
+            {
+              std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+              s->has_cache = false;
+            }
+            *losses = train_mlp(*s->mlp, job.x.data, job.y.data, job.rows, job.options, cancel.get(),
+                                [&](size_t epoch, double loss) {
+                                  send(EpochReport{epoch, loss});
+                                  return !cancel->load();
+                                });
+          },
+          [](Napi::Env env, const Napi::Function& callback, const EpochReport& r) {
+            callback.Call({Napi::Number::New(env, static_cast<double>(r.epoch)), Napi::Number::New(env, r.loss)});
+          },
+          [losses, cancel](Napi::Env env) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("losses", losses_to_js(env, *losses));
+            o.Set("aborted", cancel->load());
+            return o;
+          });
+    });
+  }
+
+  Napi::Value to_buffer(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      std::vector<uint8_t> bytes;
+      {
+        std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+        bytes = mlp_to_buffer(*s->mlp);
+      }
+      return Napi::Buffer<uint8_t>::Copy(args.Env(), bytes.data(), bytes.size());
+    });
+  }
+
+  Napi::Value save(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const std::string path = string_arg(args[0], "path");
+      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      mlp_save(*s->mlp, path);
+      return args.Env().Undefined();
+    });
+  }
+
+  static Napi::Value wrap(const Napi::CallbackInfo& args, std::unique_ptr<Mlp> mlp) {
+    auto* holder = new SessionPtr(std::make_shared<MlpSession>(std::move(mlp)));
+    Napi::External<SessionPtr> external =
+        Napi::External<SessionPtr>::New(args.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+    // In a static method `this` is the class itself, so no constructor needs storing per environment.
+    return args.This().As<Napi::Function>().New({external});
+  }
+
+  static Napi::Value from_buffer(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      require(args[0].IsTypedArray() || args[0].IsArrayBuffer(), ErrorCode::InvalidArg, "buffer must be a Buffer or Uint8Array");
+      const uint8_t* data;
+      size_t size;
+      if (args[0].IsArrayBuffer()) {
+        Napi::ArrayBuffer ab = args[0].As<Napi::ArrayBuffer>();
+        data = static_cast<const uint8_t*>(ab.Data());
+        size = ab.ByteLength();
+      } else {
+        Napi::TypedArray ta = args[0].As<Napi::TypedArray>();
+        data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+        size = ta.ByteLength();
+      }
+      return wrap(args, mlp_from_buffer(data, size));
+    });
+  }
+
+  static Napi::Value load(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      return wrap(args, mlp_load(string_arg(args[0], "path")));
+    });
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& args) {
+    session_.reset();
+    return args.Env().Undefined();
+  }
+
+  SessionPtr session_;
+};
+
+// mlpLoss(kind, output, target) -> { loss, grad }: the mean loss and dL/d(output) of the mean.
+Napi::Value mlp_loss(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const LossKind kind = loss_arg(args[0], "loss");
+    const ArrayView<float> z = float32_array(args[1], "output");
+    const ArrayView<float> y = float32_array(args[2], "target");
+    require(z.length == y.length, ErrorCode::DimMismatch, "output and target must have the same length");
+    rows_arg(z, 1, "output");
+    rows_arg(y, 1, "target");
+    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), z.length);
+    const double loss = loss_and_grad(kind, z.data, y.data, z.length, grad.Data(), 1.f / static_cast<float>(z.length));
+    Napi::Object o = Napi::Object::New(args.Env());
+    o.Set("loss", loss);
+    o.Set("grad", grad);
+    return o;
+  });
+}
+
+}  // namespace
+
+void register_mlp(Napi::Env env, Napi::Object exports) {
+  exports.Set("MlpHandle", MlpHandle::define(env));
+  exports.Set("mlpLoss", Napi::Function::New(env, mlp_loss, "mlpLoss"));
+  register_cancel_tokens(env, exports);
+}
+
+}  // namespace reckit::binding

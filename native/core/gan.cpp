@@ -1,0 +1,237 @@
+// Gan training loop, generation and discrimination (see gan.h). The discriminator update scores real
+// and fake rows as one batch of 2B rows (one GEMM per layer instead of two); the gradient is the same
+// sum of the two mean losses' gradients.
+#include "core/gan.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/losses.h"
+#include "core/random.h"
+
+namespace reckit {
+namespace {
+
+// out[r] = a[r] ⊕ b[r] (b may be absent when cb == 0).
+void concat_rows(const float* a, size_t ca, const float* b, size_t cb, size_t rows, float* out) {
+  const size_t width = ca + cb;
+  for (size_t r = 0; r < rows; ++r) {
+    std::memcpy(out + r * width, a + r * ca, ca * sizeof(float));
+    if (cb) std::memcpy(out + r * width + ca, b + r * cb, cb * sizeof(float));
+  }
+}
+
+// Mean BCE of `logits` against a constant target, gradient (of the mean, times `scale`) into grad;
+// adds mean sigmoid(logit) to *prob.
+double bce_constant(const float* logits, size_t n, float target, float* grad, double* prob) {
+  double total = 0.0, p = 0.0;
+  const float scale = 1.f / static_cast<float>(n);
+  for (size_t i = 0; i < n; ++i) {
+    float g;
+    total += bce_with_logits(logits[i], target, &g);
+    grad[i] = g * scale;
+    p += stable_sigmoid(logits[i]);
+  }
+  if (prob) *prob = p / static_cast<double>(n);
+  return total / static_cast<double>(n);
+}
+
+// Every buffer a training step touches, sized once before the loop so a step cannot fail halfway.
+struct GanBuffers {
+  GanBuffers(const Gan& gan, size_t batch) {
+    const GanConfig& c = gan.config();
+    real.resize(batch * c.data_dim);
+    cond.resize(batch * c.condition_dim);
+    noise.resize(batch * c.noise_dim);
+    g_in.resize(batch * (c.noise_dim + c.condition_dim));
+    d_in.resize(2 * batch * (c.data_dim + c.condition_dim));
+    d_grad_out.resize(2 * batch);
+    d_grad_in.resize(batch * (c.data_dim + c.condition_dim));
+    fake_grad.resize(batch * c.data_dim);
+    gan.generator().prepare(g_ws, batch);
+    gan.discriminator().prepare(d_ws, 2 * batch);
+  }
+  std::vector<float> real, cond, noise, g_in, d_in, d_grad_out, d_grad_in, fake_grad;
+  MlpWorkspace g_ws, d_ws;
+};
+
+}  // namespace
+
+std::vector<LayerSpec> generator_layers(const GanConfig& config) {
+  std::vector<LayerSpec> layers = config.generator;
+  LayerSpec out;
+  out.units = config.data_dim;
+  out.activation = config.output_activation;
+  layers.push_back(out);
+  return layers;
+}
+
+std::vector<LayerSpec> discriminator_layers(const GanConfig& config) {
+  std::vector<LayerSpec> layers = config.discriminator;
+  LayerSpec logit;
+  logit.units = 1;
+  logit.activation = Activation::Linear;
+  layers.push_back(logit);
+  return layers;
+}
+
+void validate_gan_config(const GanConfig& c) {
+  require(c.data_dim >= 1 && c.data_dim <= kMaxUnits, ErrorCode::OutOfRange, "dataDim must be between 1 and 2^20");
+  require(c.noise_dim >= 1 && c.noise_dim <= kMaxUnits, ErrorCode::OutOfRange, "noiseDim must be between 1 and 2^20");
+  require(c.condition_dim <= kMaxUnits, ErrorCode::OutOfRange, "conditionDim must be between 0 and 2^20");
+  validate_layers(c.noise_dim + c.condition_dim, generator_layers(c));
+  validate_layers(c.data_dim + c.condition_dim, discriminator_layers(c));
+}
+
+Gan::Gan(GanConfig config) : config_(std::move(config)) {
+  validate_gan_config(config_);
+  generator_ = std::make_unique<Mlp>(config_.noise_dim + config_.condition_dim, generator_layers(config_), config_.seed,
+                                     gan_streams::kGeneratorInit);
+  discriminator_ = std::make_unique<Mlp>(config_.data_dim + config_.condition_dim, discriminator_layers(config_),
+                                         config_.seed, gan_streams::kDiscriminatorInit);
+}
+
+Gan::Gan(GanConfig config, std::unique_ptr<Mlp> generator, std::unique_ptr<Mlp> discriminator)
+    : config_(std::move(config)), generator_(std::move(generator)), discriminator_(std::move(discriminator)) {
+  validate_gan_config(config_);
+}
+
+size_t Gan::fit(const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
+                const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch) {
+  const GanConfig& c = config_;
+  const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim;
+  const size_t batch = std::min(options.batch_size, rows);
+  const size_t batches = (rows + batch - 1) / batch;
+  const float real_target = 1.f - options.label_smoothing;
+  OptimizerConfig adam;
+  adam.kind = OptimizerKind::Adam;
+  adam.lr = options.lr;
+  adam.beta1 = options.beta1;
+  adam.beta2 = options.beta2;
+
+  GanBuffers buf(*this, batch);
+  std::vector<uint32_t> order(rows);
+  Mlp& G = *generator_;
+  Mlp& D = *discriminator_;
+
+  // Copies batch `index` of the epoch's order into buf.real / buf.cond; returns its row count.
+  auto gather = [&](size_t index) {
+    const size_t start = index * batch, b = std::min(batch, rows - start);
+    for (size_t r = 0; r < b; ++r) {
+      const size_t src = order[start + r];
+      std::memcpy(&buf.real[r * dd], data + src * dd, dd * sizeof(float));
+      if (cd) std::memcpy(&buf.cond[r * cd], conditions + src * cd, cd * sizeof(float));
+    }
+    return b;
+  };
+  // The generator's output for fresh noise of (seed, stream) and the batch's conditions.
+  auto generate_batch = [&](size_t b, uint64_t stream) {
+    fill_normal(buf.noise.data(), b * nd, c.seed, stream, 0.f, 1.f);
+    const float* g_in = buf.noise.data();
+    if (cd) {
+      concat_rows(buf.noise.data(), nd, buf.cond.data(), cd, b, buf.g_in.data());
+      g_in = buf.g_in.data();
+    }
+    G.forward(g_in, b, buf.g_ws);
+    return g_in;
+  };
+
+  size_t epochs = 0;
+  for (; epochs < options.epochs; ++epochs) {
+    philox_permutation(order.data(), rows, c.seed, gan_streams::kShuffle + epochs_done);
+    double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0;
+    size_t d_count = 0, g_count = 0;
+    for (size_t next = 0; next < batches;) {
+      if ((cancel && cancel->load(std::memory_order_relaxed)) || stop_.load()) return epochs;
+      std::unique_lock<std::shared_mutex> lock(mutex_);
+      size_t b = 0;
+      for (size_t k = 0; k < options.d_steps && next < batches; ++k, ++next) {
+        // Discriminator: rows [0, b) real, [b, 2b) fake (the generator is not updated here).
+        b = gather(next);
+        generate_batch(b, gan_streams::kNoiseD + d_steps_done);
+        const size_t w = dd + cd;
+        concat_rows(buf.real.data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
+        concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data() + b * w);
+        D.forward(buf.d_in.data(), 2 * b, buf.d_ws);
+        const float* logits = buf.d_ws.acts.back().data();
+        double p_real, p_fake;
+        const double loss = bce_constant(logits, b, real_target, buf.d_grad_out.data(), &p_real) +
+                            bce_constant(logits + b, b, 0.f, buf.d_grad_out.data() + b, &p_fake);
+        D.backward(buf.d_in.data(), buf.d_ws, buf.d_grad_out.data(), nullptr, true, false);
+        D.step(adam);
+        ++d_steps_done;
+        d_loss += loss;
+        d_real += p_real;
+        d_fake += p_fake;
+        ++d_count;
+      }
+      // Generator: non-saturating loss -log D(G(z)), backpropagated through the (fixed) discriminator.
+      const float* g_in = generate_batch(b, gan_streams::kNoiseG + g_steps_done);
+      concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
+      D.forward(buf.d_in.data(), b, buf.d_ws);
+      g_loss += bce_constant(buf.d_ws.acts.back().data(), b, 1.f, buf.d_grad_out.data(), nullptr);
+      D.backward(buf.d_in.data(), buf.d_ws, buf.d_grad_out.data(), buf.d_grad_in.data(), false, false);
+      // dL/d(fake) is the data part of dL/d(discriminator input).
+      for (size_t r = 0; r < b; ++r) {
+        std::memcpy(&buf.fake_grad[r * dd], &buf.d_grad_in[r * (dd + cd)], dd * sizeof(float));
+      }
+      G.backward(g_in, buf.g_ws, buf.fake_grad.data(), nullptr, true, false);
+      G.step(adam);
+      ++g_steps_done;
+      ++g_count;
+    }
+    ++epochs_done;
+    if (on_epoch) {
+      on_epoch(GanProgress{epochs_done - 1, d_loss / static_cast<double>(d_count), g_loss / static_cast<double>(g_count),
+                           d_real / static_cast<double>(d_count), d_fake / static_cast<double>(d_count)});
+    }
+  }
+  return epochs;
+}
+
+void Gan::generate(const float* noise, const float* conditions, size_t rows, float* out) const {
+  const size_t nd = config_.noise_dim, cd = config_.condition_dim;
+  std::vector<float> input;
+  const float* g_in = noise;
+  if (cd) {
+    input.resize(rows * (nd + cd));
+    concat_rows(noise, nd, conditions, cd, rows, input.data());
+    g_in = input.data();
+  }
+  MlpWorkspace ws;
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  generator_->forward(g_in, rows, ws);
+  std::memcpy(out, ws.acts.back().data(), rows * config_.data_dim * sizeof(float));
+}
+
+void Gan::sample(size_t rows, const float* condition, bool per_row, uint64_t seed, uint64_t stream, float* out) const {
+  const size_t nd = config_.noise_dim, cd = config_.condition_dim;
+  std::vector<float> noise(rows * nd);
+  fill_normal(noise.data(), noise.size(), seed, stream, 0.f, 1.f);
+  std::vector<float> conds;
+  if (cd && !per_row) {
+    conds.resize(rows * cd);
+    for (size_t r = 0; r < rows; ++r) std::memcpy(&conds[r * cd], condition, cd * sizeof(float));
+    condition = conds.data();
+  }
+  generate(noise.data(), condition, rows, out);
+}
+
+void Gan::discriminate(const float* data, const float* conditions, size_t rows, float* out) const {
+  const size_t dd = config_.data_dim, cd = config_.condition_dim;
+  std::vector<float> input;
+  const float* d_in = data;
+  if (cd) {
+    input.resize(rows * (dd + cd));
+    concat_rows(data, dd, conditions, cd, rows, input.data());
+    d_in = input.data();
+  }
+  MlpWorkspace ws;
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  discriminator_->forward(d_in, rows, ws);
+  std::memcpy(out, ws.acts.back().data(), rows * sizeof(float));
+}
+
+}  // namespace reckit
