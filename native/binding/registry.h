@@ -8,6 +8,7 @@ void register_info(Napi::Env env, Napi::Object exports);
 void register_vector_ops(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 void register_safetensors(Napi::Env env, Napi::Object exports);
+void register_probe(Napi::Env env, Napi::Object exports);
 void register_mlp(Napi::Env env, Napi::Object exports);
 void register_gan(Napi::Env env, Napi::Object exports);
 
