@@ -128,8 +128,8 @@ void pack_b_avx512(const float* b, size_t ldb, bool trans, size_t kc, size_t nc,
       const __mmask16 m0 = lanes(cols), m1 = lanes(cols > 16 ? cols - 16 : 0);
       const float* src = b + j0;
       for (size_t p = 0; p < kc; ++p, src += ldb) {
-        _mm512_store_ps(dst + p * kNR, _mm512_maskz_loadu_ps(m0, src));
-        _mm512_store_ps(dst + p * kNR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+        _mm512_storeu_ps(dst + p * kNR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_storeu_ps(dst + p * kNR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
       }
     } else {
       // op(B) columns are rows of the stored matrix: read 16 k-steps of each and transpose through a tile.
