@@ -7,6 +7,7 @@ export { info, backends, setThreads, getThreads } from './info';
 export type { Info, BackendInfo, CudaInfo, Isa } from './info';
 export * as ops from './ops';
 export type { KernelOptions } from './ops';
+export type { GemmOptions, Activation } from './ops-gemm';
 export * as random from './random';
 export type { Device, RandomOptions, UniformOptions, NormalOptions } from './random';
 export { isReckitError } from './errors';

@@ -51,3 +51,6 @@ export function cosine(a: Float32Array, b: Float32Array, options?: KernelOptions
   const denominator = Math.sqrt((native().sumsq(x, isa) as number) * (native().sumsq(y, isa) as number));
   return denominator === 0 ? 0 : (native().dot(x, y, isa) as number) / denominator;
 }
+
+export { gemm, gemmAsync } from './ops-gemm';
+export type { GemmOptions, Activation } from './ops-gemm';

@@ -15,6 +15,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_probe(env, exports);
   register_mlp(env, exports);
   register_gan(env, exports);
+  register_gemm(env, exports);
   return exports;
 }
 

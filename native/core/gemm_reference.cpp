@@ -1,5 +1,5 @@
-// Reference GEMM: obviously-correct loops. The packed, ISA-dispatched GEMM is checked against it, and
-// until that lands gemm_f32 forwards here so Mlp/Gan can be built and tested meanwhile.
+// Reference GEMM: obviously-correct loops, the oracle the packed, ISA-dispatched gemm_f32 (core/gemm.cpp)
+// is checked against.
 #include <cmath>
 
 #include "core/gemm.h"
@@ -36,12 +36,6 @@ void gemm_f32_reference(Transpose trans_a, Transpose trans_b, size_t m, size_t n
       c[i * ldc + j] = value;
     }
   }
-}
-
-// Placeholder dispatch until the packed GEMM lands (issue 5): same contract, reference speed.
-void gemm_f32(Transpose trans_a, Transpose trans_b, size_t m, size_t n, size_t k, float alpha, const float* a,
-              size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue) {
-  gemm_f32_reference(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue);
 }
 
 }  // namespace reckit

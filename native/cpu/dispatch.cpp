@@ -25,7 +25,7 @@ const Active& active() {
 
 Kernels kernels_for(Isa isa) {
   require(isa_supported(isa), ErrorCode::OutOfRange, std::string("ISA ") + isa_name(isa) + " is not supported here");
-  Kernels k{isa, vector_ops_portable(), probe_ops_portable()};
+  Kernels k{isa, vector_ops_portable(), probe_ops_portable(), gemm_kernels_portable()};
   switch (isa) {
 #if defined(RECKIT_HAVE_AVX512)
     case Isa::Avx512:
@@ -44,6 +44,13 @@ Kernels kernels_for(Isa isa) {
 #endif
     default: break;
   }
+  // GEMM leaves (issue 5): the portable table unless the ISA has its own.
+#if defined(RECKIT_HAVE_AVX512)
+  if (isa == Isa::Avx512) k.gemm = gemm_kernels_avx512();
+#endif
+#if defined(RECKIT_HAVE_AVX2)
+  if (isa == Isa::Avx2) k.gemm = gemm_kernels_avx2();
+#endif
   return k;
 }
 

@@ -1,0 +1,191 @@
+// The packed GEMM's loops (BLIS anatomy): blocking by the ISA's MC/KC/NC, packing through the ISA's
+// routines into per-thread buffers, the micro-kernel over MR×NR tiles, and the split of C between the
+// compute pool's threads. Each thread owns a rectangle of C and packs what it needs itself, so threads
+// never wait for each other inside a call. Per-element arithmetic does not depend on the split (k is
+// always blocked the same way), so results are bit-identical for every thread count.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
+#include "core/activations.h"
+#include "core/gemm.h"
+#include "core/gemm_isa.h"
+#include "core/thread_pool.h"
+#include "cpu/dispatch.h"
+
+namespace reckit {
+namespace {
+
+// Below this many multiply-adds a call runs on the calling thread: waking the pool costs more than it saves.
+constexpr size_t kParallelMinWork = size_t{96} * 96 * 96;
+// Packing one element costs about this many multiply-adds of micro-kernel time (used to choose the split).
+constexpr size_t kPackCostPerElement = 8;
+
+inline size_t round_up(size_t x, size_t unit) { return (x + unit - 1) / unit * unit; }
+inline size_t ceil_div(size_t x, size_t unit) { return (x + unit - 1) / unit; }
+
+// A per-thread, 64-byte aligned, grow-only scratch buffer for packed panels (never shared between threads).
+class PackBuffer {
+ public:
+  ~PackBuffer() { std::free(data_); }
+  float* get(size_t floats) {
+    if (floats > capacity_) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+      const size_t bytes = round_up(floats * sizeof(float), 64);
+      data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data_) throw std::bad_alloc();
+      capacity_ = floats;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local PackBuffer tls_pack_a;
+thread_local PackBuffer tls_pack_b;
+
+struct Problem {
+  bool trans_a, trans_b;
+  size_t m, n, k;
+  float alpha, beta;
+  const float* a;
+  size_t lda;
+  const float* b;
+  size_t ldb;
+  float* c;
+  size_t ldc;
+  const GemmEpilogue* epilogue;
+};
+
+// Address of op(A)(i, p) and op(B)(p, j) as stored.
+inline const float* a_at(const Problem& P, size_t i, size_t p) {
+  return P.trans_a ? P.a + p * P.lda + i : P.a + i * P.lda + p;
+}
+inline const float* b_at(const Problem& P, size_t p, size_t j) {
+  return P.trans_b ? P.b + j * P.ldb + p : P.b + p * P.ldb + j;
+}
+
+// C[i0..i1) × [j0..j1) on the calling thread: the five BLIS loops.
+void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1, size_t j0, size_t j1) {
+  if (i0 >= i1 || j0 >= j1) return;
+  const cpu::GemmBlocking& bl = K.blocking;
+  const size_t mr = bl.mr, nr = bl.nr;
+  const size_t kc_max = std::min(bl.kc, P.k);
+  float* bp = tls_pack_b.get(kc_max * round_up(std::min(bl.nc, j1 - j0), nr));
+  float* ap = tls_pack_a.get(kc_max * round_up(std::min(bl.mc, i1 - i0), mr));
+  const GemmEpilogue* epi = P.epilogue;
+
+  for (size_t jc = j0; jc < j1; jc += bl.nc) {
+    const size_t nc = std::min(bl.nc, j1 - jc);
+    for (size_t pc = 0; pc < P.k; pc += bl.kc) {
+      const size_t kc = std::min(bl.kc, P.k - pc);
+      const bool first = pc == 0, last = pc + kc == P.k;
+      // Later k blocks accumulate onto the partial sums already in C; the epilogue runs once, at the end.
+      cpu::GemmStore store{P.alpha,
+                           first ? P.beta : 1.f,
+                           first ? P.beta != 0.f : true,
+                           last && epi != nullptr,
+                           nullptr,
+                           epi ? epi->activation : Activation::Linear,
+                           epi ? epi->alpha : 0.f};
+      K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
+      for (size_t ic = i0; ic < i1; ic += bl.mc) {
+        const size_t mc = std::min(bl.mc, i1 - ic);
+        K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
+        for (size_t jr = 0; jr < nc; jr += nr) {
+          const size_t n_eff = std::min(nr, nc - jr);
+          store.bias = (epi && epi->bias) ? epi->bias + jc + jr : nullptr;
+          for (size_t ir = 0; ir < mc; ir += mr) {
+            K.micro(kc, ap + ir * kc, mr, bp + jr * kc, nr, true, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
+                    std::min(mr, mc - ir), n_eff, store);
+          }
+        }
+      }
+    }
+  }
+}
+
+// k == 0: op(A)·op(B) is the zero matrix, so C = beta·C (then the epilogue).
+void scale_only(const Problem& P) {
+  for (size_t i = 0; i < P.m; ++i) {
+    float* row = P.c + i * P.ldc;
+    for (size_t j = 0; j < P.n; ++j) {
+      float v = P.beta == 0.f ? 0.f : P.beta * row[j];
+      if (P.epilogue) {
+        if (P.epilogue->bias) v += P.epilogue->bias[j];
+        v = activation_forward(P.epilogue->activation, v, P.epilogue->alpha);
+      }
+      row[j] = v;
+    }
+  }
+}
+
+struct Grid {
+  size_t rows, cols;  // threads along m and along n
+};
+
+// The split of C into rows×cols rectangles (rows·cols = threads) whose slowest rectangle is cheapest:
+// tile-rounded compute plus the packing each rectangle does on its own.
+Grid choose_grid(const cpu::GemmBlocking& bl, size_t m, size_t n, size_t k, size_t threads) {
+  Grid best{1, threads};
+  size_t best_cost = SIZE_MAX;
+  const size_t units_m = ceil_div(m, bl.mr), units_n = ceil_div(n, bl.nr);
+  for (size_t rows = 1; rows <= threads; ++rows) {
+    if (threads % rows) continue;
+    const size_t cols = threads / rows;
+    const size_t mb = ceil_div(units_m, rows) * bl.mr, nb = ceil_div(units_n, cols) * bl.nr;
+    const size_t compute = mb * nb * k;
+    const size_t packing = (mb * k * ceil_div(nb, bl.nc) + nb * k) * kPackCostPerElement;
+    if (compute + packing < best_cost) {
+      best_cost = compute + packing;
+      best = {rows, cols};
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose trans_b, size_t m, size_t n,
+                   size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb, float beta,
+                   float* c, size_t ldc, const GemmEpilogue* epilogue) {
+  if (m == 0 || n == 0) return;
+  const Problem P{trans_a == Transpose::Yes, trans_b == Transpose::Yes, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc,
+                  epilogue};
+  if (k == 0) {
+    scale_only(P);
+    return;
+  }
+  ComputePool& pool = ComputePool::instance();
+  const size_t threads = pool.threads();
+  if (threads <= 1 || m * n * k < kParallelMinWork) {
+    run_block(kernels, P, 0, m, 0, n);
+    return;
+  }
+  const cpu::GemmBlocking& bl = kernels.blocking;
+  const Grid grid = choose_grid(bl, m, n, k, threads);
+  const size_t units_m = ceil_div(m, bl.mr), units_n = ceil_div(n, bl.nr);
+  // Rectangle edges fall on tile boundaries (whole MR rows, NR columns), computed from the problem and the
+  // thread count only.
+  pool.parallel_chunks(grid.rows * grid.cols, grid.rows * grid.cols, [&](size_t chunk, size_t, size_t) {
+    const size_t r = chunk / grid.cols, q = chunk % grid.cols;
+    const size_t i0 = std::min(m, units_m * r / grid.rows * bl.mr);
+    const size_t i1 = std::min(m, units_m * (r + 1) / grid.rows * bl.mr);
+    const size_t j0 = std::min(n, units_n * q / grid.cols * bl.nr);
+    const size_t j1 = std::min(n, units_n * (q + 1) / grid.cols * bl.nr);
+    run_block(kernels, P, i0, i1, j0, j1);
+  });
+}
+
+void gemm_f32(Transpose trans_a, Transpose trans_b, size_t m, size_t n, size_t k, float alpha, const float* a,
+              size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue) {
+  gemm_f32_with(cpu::kernels().gemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue);
+}
+
+}  // namespace reckit

@@ -1,0 +1,145 @@
+// AVX2+FMA GEMM leaves: a 6×16 micro-kernel (12 ymm accumulators, 2 B vectors, 1 broadcast: 15 of the 16
+// registers), its packing routines and the vectorized epilogue. Compiled with -mavx2 -mfma; only called
+// after cpuid and XCR0 say yes. Internal linkage throughout (ODR).
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "cpu/gemm.h"
+#include "cpu/simd_math_avx2.h"
+
+namespace reckit::cpu {
+namespace {
+
+constexpr int kMR = 6;
+constexpr int kNV = 2;  // ymm vectors per row
+constexpr int kNR = 8 * kNV;
+
+// A lane mask for maskload/maskstore: lanes [0, count) set.
+inline __m256i lanes(size_t count) {
+  const int n = count >= 8 ? 8 : static_cast<int>(count);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+template <bool FULL>
+inline void store8(float* c, const float* bias, __m256 acc, __m256i m, const GemmStore& s) {
+  __m256 v = _mm256_mul_ps(_mm256_set1_ps(s.alpha), acc);
+  if (s.load_c) {
+    const __m256 old = FULL ? _mm256_loadu_ps(c) : _mm256_maskload_ps(c, m);
+    v = _mm256_fmadd_ps(_mm256_set1_ps(s.beta), old, v);
+  }
+  if (s.epilogue) {
+    if (bias) v = _mm256_add_ps(v, FULL ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m));
+    v = avx2_math::activate(v, s.activation, s.slope);
+  }
+  if (FULL) _mm256_storeu_ps(c, v);
+  else _mm256_maskstore_ps(c, m, v);
+}
+
+template <int M, int NV, bool MASK_B>
+void micro(size_t kc, const float* a, size_t a_step, const float* b, size_t b_step, float* c, size_t ldc,
+           size_t n_eff, const GemmStore& s) {
+  __m256 acc[M][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+  }
+  const size_t tail = n_eff - 8 * (NV - 1);
+  const __m256i last = lanes(tail);
+  for (size_t p = 0; p < kc; ++p) {
+    __m256 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      bv[v] = (MASK_B && v == NV - 1) ? _mm256_maskload_ps(b + 8 * v, last) : _mm256_loadu_ps(b + 8 * v);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+    a += a_step;
+    b += b_step;
+  }
+  const __m256i full = _mm256_set1_epi32(-1);
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i) {
+    float* row = c + static_cast<size_t>(i) * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const float* bias = s.bias ? s.bias + 8 * v : nullptr;
+      if (v < NV - 1 || tail >= 8) store8<true>(row + 8 * v, bias, acc[i][v], full, s);
+      else store8<false>(row + 8 * v, bias, acc[i][v], last, s);
+    }
+  }
+}
+
+using Micro = void (*)(size_t, const float*, size_t, const float*, size_t, float*, size_t, size_t, const GemmStore&);
+
+template <size_t... Ms>
+constexpr auto make_table(std::index_sequence<Ms...>) {
+  struct Table {
+    Micro f[kMR][kNV][2];
+  } t{};
+  ((t.f[Ms][0][0] = micro<Ms + 1, 1, false>, t.f[Ms][0][1] = micro<Ms + 1, 1, true>,
+    t.f[Ms][1][0] = micro<Ms + 1, 2, false>, t.f[Ms][1][1] = micro<Ms + 1, 2, true>),
+   ...);
+  return t;
+}
+static_assert(kNV == 2, "make_table lists the vector counts explicitly");
+constexpr auto kTable = make_table(std::make_index_sequence<kMR>{});
+
+void micro_avx2(size_t kc, const float* a, size_t a_step, const float* b, size_t b_step, bool b_padded, float* c,
+                size_t ldc, size_t m_eff, size_t n_eff, const GemmStore& s) {
+  const size_t nv = (n_eff + 7) / 8;
+  const bool mask_b = !b_padded && (n_eff % 8) != 0;
+  kTable.f[m_eff - 1][nv - 1][mask_b ? 1 : 0](kc, a, a_step, b, b_step, c, ldc, n_eff, s);
+}
+
+void pack_a_avx2(const float* a, size_t lda, bool trans, size_t mc, size_t kc, float* dst) {
+  for (size_t r0 = 0; r0 < mc; r0 += kMR, dst += kc * kMR) {
+    const size_t rows = mc - r0 < static_cast<size_t>(kMR) ? mc - r0 : kMR;
+    for (size_t p = 0; p < kc; ++p) {
+      float* out = dst + p * kMR;
+      if (trans) {
+        std::memcpy(out, a + p * lda + r0, rows * sizeof(float));
+      } else {
+        for (size_t i = 0; i < rows; ++i) out[i] = a[(r0 + i) * lda + p];
+      }
+      for (size_t i = rows; i < static_cast<size_t>(kMR); ++i) out[i] = 0.f;
+    }
+  }
+}
+
+void pack_b_avx2(const float* b, size_t ldb, bool trans, size_t kc, size_t nc, float* dst) {
+  for (size_t j0 = 0; j0 < nc; j0 += kNR, dst += kc * kNR) {
+    const size_t cols = nc - j0 < static_cast<size_t>(kNR) ? nc - j0 : kNR;
+    if (!trans) {
+      const __m256i m0 = lanes(cols), m1 = lanes(cols > 8 ? cols - 8 : 0);
+      const float* src = b + j0;
+      for (size_t p = 0; p < kc; ++p, src += ldb) {
+        _mm256_storeu_ps(dst + p * kNR, _mm256_maskload_ps(src, m0));
+        _mm256_storeu_ps(dst + p * kNR + 8, _mm256_maskload_ps(src + 8, m1));
+      }
+    } else {
+      for (size_t j = 0; j < cols; ++j) {
+        const float* src = b + (j0 + j) * ldb;
+        for (size_t p = 0; p < kc; ++p) dst[p * kNR + j] = src[p];
+      }
+      for (size_t j = cols; j < static_cast<size_t>(kNR); ++j) {
+        for (size_t p = 0; p < kc; ++p) dst[p * kNR + j] = 0.f;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+GemmKernels gemm_kernels_avx2() {
+  return {GemmBlocking{kMR, kNR, 6 * 24, 256, 4096}, micro_avx2, pack_a_avx2, pack_b_avx2};
+}
+
+}  // namespace reckit::cpu
