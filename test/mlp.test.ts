@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Mlp, computeLoss, type LayerSpec } from '../lib/index';
+import { info } from '../lib/index';
+import { runNode } from './helpers';
 import { adamReference, backward, forward, lcg, meanLoss, parameterCount, worst, type RefLayer } from './helpers/mlp-reference';
 
 const ACTS = ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'linear'] as const;
@@ -344,6 +346,22 @@ test('use after dispose is ERR_RECKIT_DISPOSED', async () => {
   expectCode(() => mlp.parameters(), 'ERR_RECKIT_DISPOSED');
   await expectReject(mlp.predictAsync(new Float32Array(3)), 'ERR_RECKIT_DISPOSED');
   mlp.dispose();
+});
+
+test('Adam updates are bit-identical on every ISA path', () => {
+  // The same steps in child processes forced onto each supported ISA (RECKIT_ISA picks the table at load).
+  const code = `
+    const { Mlp } = require('./dist/lib/index.js');
+    const mlp = new Mlp({ input: 37, layers: [{ units: 29, activation: 'tanh' }, { units: 3 }], seed: 5 });
+    const n = mlp.parameterCount;
+    for (let t = 0; t < 3; t++) {
+      const g = new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + t) * (i % 7 === 0 ? 1e-9 : 1));
+      mlp.step({ type: 'adam', lr: 0.003, betas: [0.85, 0.995], weightDecay: 0.01 }, g);
+    }
+    process.stdout.write(Buffer.from(mlp.parameters().buffer).toString('base64'));`;
+  const results = info().supportedIsas.map((isa) => runNode(code, { RECKIT_ISA: isa }));
+  for (const r of results) assert.is(r, results[0]);
+  assert.ok(results[0].length > 1000);
 });
 
 test.run();

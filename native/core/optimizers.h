@@ -19,32 +19,28 @@ struct OptimizerConfig {
   float weight_decay = 0.f;
 };
 
-// Bias corrections of step t (1-based), computed once per step in double so that long runs keep
-// the exact factor.
+// The per-step constants of Adam step t (1-based), with the bias corrections computed once in double
+// so long runs keep the exact factors.
 struct AdamStep {
-  float lr, beta1, beta2, eps, weight_decay;
-  float correction1;  // 1 - beta1^t
-  float correction2;  // 1 - beta2^t
+  float beta1, beta2, eps, weight_decay;
+  float step_size;         // lr / (1 - beta1^t)
+  float inv_sqrt_corr2;    // 1 / sqrt(1 - beta2^t)
 };
 
 inline AdamStep make_adam_step(const OptimizerConfig& c, uint64_t t) {
-  return AdamStep{c.lr,
-                  c.beta1,
-                  c.beta2,
-                  c.eps,
-                  c.weight_decay,
-                  static_cast<float>(1.0 - std::pow(static_cast<double>(c.beta1), static_cast<double>(t))),
-                  static_cast<float>(1.0 - std::pow(static_cast<double>(c.beta2), static_cast<double>(t)))};
+  const double corr1 = 1.0 - std::pow(static_cast<double>(c.beta1), static_cast<double>(t));
+  const double corr2 = 1.0 - std::pow(static_cast<double>(c.beta2), static_cast<double>(t));
+  return AdamStep{c.beta1, c.beta2, c.eps, c.weight_decay, static_cast<float>(c.lr / corr1),
+                  static_cast<float>(1.0 / std::sqrt(corr2))};
 }
 
-// Adam (Kingma & Ba) in PyTorch's arrangement: p ← p − lr · m̂ / (√v̂ + ε).
+// Adam (Kingma & Ba) arranged as PyTorch does: p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε),
+// which equals p − lr · m̂ / (√v̂ + ε) with one division per element.
 RECKIT_HD void adam_update(const AdamStep& s, float* p, float g, float* m, float* v) {
   g += s.weight_decay * *p;
   *m = s.beta1 * *m + (1.f - s.beta1) * g;
   *v = s.beta2 * *v + (1.f - s.beta2) * g * g;
-  const float m_hat = *m / s.correction1;
-  const float v_hat = *v / s.correction2;
-  *p -= s.lr * m_hat / (sqrtf(v_hat) + s.eps);
+  *p -= s.step_size * *m / (sqrtf(*v) * s.inv_sqrt_corr2 + s.eps);
 }
 
 // SGD with (heavy-ball) momentum: b ← μ·b + g; p ← p − lr·b. With μ = 0 the buffer is unused.

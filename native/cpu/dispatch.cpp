@@ -25,7 +25,7 @@ const Active& active() {
 
 Kernels kernels_for(Isa isa) {
   require(isa_supported(isa), ErrorCode::OutOfRange, std::string("ISA ") + isa_name(isa) + " is not supported here");
-  Kernels k{isa, vector_ops_portable(), probe_ops_portable(), gemm_kernels_portable()};
+  Kernels k{isa, vector_ops_portable(), probe_ops_portable(), gemm_kernels_portable(), optimizer_ops_portable()};
   switch (isa) {
 #if defined(RECKIT_HAVE_AVX512)
     case Isa::Avx512:
@@ -50,6 +50,13 @@ Kernels kernels_for(Isa isa) {
 #endif
 #if defined(RECKIT_HAVE_AVX2)
   if (isa == Isa::Avx2) k.gemm = gemm_kernels_avx2();
+#endif
+  // Optimizer updates (Mlp/Gan): bit-identical on every ISA.
+#if defined(RECKIT_HAVE_AVX512)
+  if (isa == Isa::Avx512) k.optimizer = optimizer_ops_avx512();
+#endif
+#if defined(RECKIT_HAVE_AVX2)
+  if (isa == Isa::Avx2) k.optimizer = optimizer_ops_avx2();
 #endif
   return k;
 }

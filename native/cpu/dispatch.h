@@ -8,6 +8,7 @@
 #include "cpu/cpu_features.h"
 #include "cpu/probe.h"
 #include "cpu/gemm.h"
+#include "cpu/optimizer_ops.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {
@@ -17,6 +18,7 @@ struct Kernels {
   VectorOps vector;
   ProbeOps probe;
   GemmKernels gemm;
+  OptimizerOps optimizer;
 };
 
 // The active table: RECKIT_ISA (if set and supported) else the best supported ISA.
