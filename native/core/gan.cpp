@@ -147,10 +147,11 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
       if ((cancel && cancel->load(std::memory_order_relaxed)) || stop_.load()) return epochs;
       std::unique_lock<std::shared_mutex> lock(mutex_);
       size_t b = 0;
+      const float* g_in = nullptr;
       for (size_t k = 0; k < options.d_steps && next < batches; ++k, ++next) {
         // Discriminator: rows [0, b) real, [b, 2b) fake (the generator is not updated here).
         b = gather(next);
-        generate_batch(b, gan_streams::kNoiseD + d_steps_done);
+        g_in = generate_batch(b, gan_streams::kNoise + d_steps_done);
         const size_t w = dd + cd;
         concat_rows(buf.real.data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
         concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data() + b * w);
@@ -167,8 +168,9 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
         d_fake += p_fake;
         ++d_count;
       }
-      // Generator: non-saturating loss -log D(G(z)), backpropagated through the (fixed) discriminator.
-      const float* g_in = generate_batch(b, gan_streams::kNoiseG + g_steps_done);
+      // Generator: non-saturating loss -log D(G(z)) on the fakes of the last discriminator update (as
+      // DCGAN does: their forward pass is reused), scored by the updated discriminator, whose
+      // parameters stay fixed here.
       concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
       D.forward(buf.d_in.data(), b, buf.d_ws);
       g_loss += bce_constant(buf.d_ws.acts.back().data(), b, 1.f, buf.d_grad_out.data(), nullptr);

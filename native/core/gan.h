@@ -43,8 +43,7 @@ namespace gan_streams {
 constexpr uint64_t kGeneratorInit = 0x1000;
 constexpr uint64_t kDiscriminatorInit = 0x2000;
 constexpr uint64_t kShuffle = uint64_t{1} << 40;   // + epoch
-constexpr uint64_t kNoiseD = uint64_t{2} << 40;    // + discriminator step
-constexpr uint64_t kNoiseG = uint64_t{3} << 40;    // + generator step
+constexpr uint64_t kNoise = uint64_t{2} << 40;     // + discriminator step (the G update reuses the last)
 constexpr uint64_t kSample = uint64_t{4} << 40;    // + sample call
 }  // namespace gan_streams
 
