@@ -201,6 +201,16 @@ export class Gan {
     this.handle.save(path);
   }
 
+  /** save() off the event loop. */
+  saveAsync(path: string): Promise<void> {
+    if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
+    try {
+      return this.handle.saveAsync(path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   toBuffer(): Buffer {
     return this.handle.toBuffer();
   }
@@ -208,6 +218,16 @@ export class Gan {
   static load(path: string): Gan {
     if (typeof path !== 'string') throw invalidArg('path must be a string');
     return Gan.wrap(native().GanHandle.load(path));
+  }
+
+  /** load() off the event loop. */
+  static loadAsync(path: string): Promise<Gan> {
+    if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
+    try {
+      return (native().GanHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Gan.wrap(h));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   static fromBuffer(buffer: Uint8Array): Gan {

@@ -191,6 +191,16 @@ export class Mlp {
     this.handle.save(path);
   }
 
+  /** save() off the event loop. */
+  saveAsync(path: string): Promise<void> {
+    if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
+    try {
+      return this.handle.saveAsync(path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   toBuffer(): Buffer {
     return this.handle.toBuffer();
   }
@@ -198,6 +208,16 @@ export class Mlp {
   static load(path: string): Mlp {
     if (typeof path !== 'string') throw invalidArg('path must be a string');
     return Mlp.wrap(native().MlpHandle.load(path));
+  }
+
+  /** load() off the event loop. */
+  static loadAsync(path: string): Promise<Mlp> {
+    if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
+    try {
+      return (native().MlpHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Mlp.wrap(h));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   static fromBuffer(buffer: Uint8Array): Mlp {

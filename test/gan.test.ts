@@ -179,6 +179,23 @@ test('save/load and toBuffer/fromBuffer resume training exactly (weights, Adam s
   fs.rmSync(dir, { recursive: true });
 });
 
+test('saveAsync/loadAsync round-trip; loadAsync of a missing or foreign file rejects with its code', async () => {
+  const gan = new Gan(small);
+  await gan.fit(ringish(20, 4), { epochs: 2, batchSize: 8, conditions: lcg(40, 5, 0, 1) });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reckit-gan-'));
+  const file = path.join(dir, 'a.safetensors');
+  await gan.saveAsync(file);
+  const back = await Gan.loadAsync(file);
+  assert.equal(back.parameters(), gan.parameters());
+  assert.is(back.epochs, 2);
+  const mlpFile = path.join(dir, 'm.safetensors');
+  await new Mlp({ input: 2, layers: [{ units: 1 }] }).saveAsync(mlpFile);
+  await expectReject(Gan.loadAsync(mlpFile), 'ERR_RECKIT_CORRUPT_FILE');
+  assert.is((await Mlp.loadAsync(mlpFile)).parameterCount, 3);
+  await expectReject(Gan.loadAsync(path.join(dir, 'missing.safetensors')), 'ERR_RECKIT_IO');
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('sample with a seed is the generator on random.normal noise of that seed', () => {
   const gan = new Gan(small);
   const cond = new Float32Array([0, 1]);

@@ -53,9 +53,11 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
                         InstanceMethod<&GanHandle::parameters>("parameters"),
                         InstanceMethod<&GanHandle::to_buffer>("toBuffer"),
                         InstanceMethod<&GanHandle::save>("save"),
+                        InstanceMethod<&GanHandle::save_async>("saveAsync"),
                         InstanceMethod<&GanHandle::dispose>("dispose"),
                         StaticMethod<&GanHandle::from_buffer>("fromBuffer"),
-                        StaticMethod<&GanHandle::load>("load")});
+                        StaticMethod<&GanHandle::load>("load"),
+                        StaticMethod<&GanHandle::load_async>("loadAsync")});
   }
 
   explicit GanHandle(const Napi::CallbackInfo& args) : Napi::ObjectWrap<GanHandle>(args) {
@@ -290,12 +292,42 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
     });
   }
 
-  static Napi::Value wrap(const Napi::CallbackInfo& args, std::unique_ptr<Gan> gan) {
+  // saveAsync(path): the write (and fsync) off the event loop, under a read lock.
+  Napi::Value save_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      GanPtr g = live();
+      const std::string path = string_arg(args[0], "path");
+      return run_async(
+          args.Env(), {},
+          [g, path] {
+            std::shared_lock<std::shared_mutex> lock(g->mutex());
+            gan_save(*g, path);
+          },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
+  static Napi::Value wrap(Napi::Env env, const Napi::Function& cls, std::unique_ptr<Gan> gan) {
     auto* holder = new GanPtr(std::move(gan));
-    Napi::External<GanPtr> external =
-        Napi::External<GanPtr>::New(args.Env(), holder, [](Napi::Env, GanPtr* p) { delete p; });
+    Napi::External<GanPtr> external = Napi::External<GanPtr>::New(env, holder, [](Napi::Env, GanPtr* p) { delete p; });
+    return cls.New({external});
+  }
+
+  static Napi::Value wrap(const Napi::CallbackInfo& args, std::unique_ptr<Gan> gan) {
     // In a static method `this` is the class itself, so no constructor needs storing per environment.
-    return args.This().As<Napi::Function>().New({external});
+    return wrap(args.Env(), args.This().As<Napi::Function>(), std::move(gan));
+  }
+
+  // loadAsync(path): reads and validates off the event loop; the handle is made on the JS thread.
+  static Napi::Value load_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const std::string path = string_arg(args[0], "path");
+      auto cls = std::make_shared<Napi::FunctionReference>(Napi::Persistent(args.This().As<Napi::Function>()));
+      auto loaded = std::make_shared<std::unique_ptr<Gan>>();
+      return run_async(
+          args.Env(), {}, [path, loaded] { *loaded = gan_load(path); },
+          [cls, loaded](Napi::Env env) -> Napi::Value { return wrap(env, cls->Value(), std::move(*loaded)); });
+    });
   }
 
   static Napi::Value from_buffer(const Napi::CallbackInfo& args) {

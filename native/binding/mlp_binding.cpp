@@ -52,9 +52,11 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
                         InstanceMethod<&MlpHandle::train_async>("trainAsync"),
                         InstanceMethod<&MlpHandle::to_buffer>("toBuffer"),
                         InstanceMethod<&MlpHandle::save>("save"),
+                        InstanceMethod<&MlpHandle::save_async>("saveAsync"),
                         InstanceMethod<&MlpHandle::dispose>("dispose"),
                         StaticMethod<&MlpHandle::from_buffer>("fromBuffer"),
-                        StaticMethod<&MlpHandle::load>("load")});
+                        StaticMethod<&MlpHandle::load>("load"),
+                        StaticMethod<&MlpHandle::load_async>("loadAsync")});
   }
 
   // new MlpHandle(input, layers, seed) or new MlpHandle(external) from fromBuffer/load.
@@ -334,12 +336,43 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     });
   }
 
-  static Napi::Value wrap(const Napi::CallbackInfo& args, std::unique_ptr<Mlp> mlp) {
+  // saveAsync(path): the write (and fsync) off the event loop, under a read lock.
+  Napi::Value save_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const std::string path = string_arg(args[0], "path");
+      return run_async(
+          args.Env(), {},
+          [s, path] {
+            std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+            mlp_save(*s->mlp, path);
+          },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
+  static Napi::Value wrap(Napi::Env env, const Napi::Function& cls, std::unique_ptr<Mlp> mlp) {
     auto* holder = new SessionPtr(std::make_shared<MlpSession>(std::move(mlp)));
     Napi::External<SessionPtr> external =
-        Napi::External<SessionPtr>::New(args.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+        Napi::External<SessionPtr>::New(env, holder, [](Napi::Env, SessionPtr* p) { delete p; });
+    return cls.New({external});
+  }
+
+  static Napi::Value wrap(const Napi::CallbackInfo& args, std::unique_ptr<Mlp> mlp) {
     // In a static method `this` is the class itself, so no constructor needs storing per environment.
-    return args.This().As<Napi::Function>().New({external});
+    return wrap(args.Env(), args.This().As<Napi::Function>(), std::move(mlp));
+  }
+
+  // loadAsync(path): reads and validates off the event loop; the handle is made on the JS thread.
+  static Napi::Value load_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const std::string path = string_arg(args[0], "path");
+      auto cls = std::make_shared<Napi::FunctionReference>(Napi::Persistent(args.This().As<Napi::Function>()));
+      auto loaded = std::make_shared<std::unique_ptr<Mlp>>();
+      return run_async(
+          args.Env(), {}, [path, loaded] { *loaded = mlp_load(path); },
+          [cls, loaded](Napi::Env env) -> Napi::Value { return wrap(env, cls->Value(), std::move(*loaded)); });
+    });
   }
 
   static Napi::Value from_buffer(const Napi::CallbackInfo& args) {
