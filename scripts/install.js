@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm install hook: use a prebuild when one loads on this machine, else build from source with
-// cmake-js. RECKIT_CUDA=1 (CUDA library) or RECKIT_BUILD_FROM_SOURCE=1 always build from source.
+// cmake-js. A git checkout, RECKIT_CUDA=1 (CUDA library) or RECKIT_BUILD_FROM_SOURCE=1 always build from source.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -32,7 +32,8 @@ function buildFromSource() {
     process.exit(1);
   }
   const args = [cmakeJs, 'compile', '--directory', root];
-  if (truthy(process.env.RECKIT_CUDA)) args.push('--CDRECKIT_CUDA=ON');
+  // Always pass the choice explicitly: CMake caches options, and a stale ON must not survive a plain install.
+  args.push(`--CDRECKIT_CUDA=${truthy(process.env.RECKIT_CUDA) ? 'ON' : 'OFF'}`);
   const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
   if (result.status !== 0) {
     console.error(
@@ -43,7 +44,9 @@ function buildFromSource() {
   }
 }
 
-const forceSource = truthy(process.env.RECKIT_CUDA) || truthy(process.env.RECKIT_BUILD_FROM_SOURCE);
+// A git checkout is a developer's tree: its sources may be newer than any prebuild lying around.
+const gitCheckout = fs.existsSync(path.join(root, '.git'));
+const forceSource = gitCheckout || truthy(process.env.RECKIT_CUDA) || truthy(process.env.RECKIT_BUILD_FROM_SOURCE);
 if (!forceSource) {
   const { file, tried } = prebuildThatLoads();
   if (file) {
