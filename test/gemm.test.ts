@@ -90,9 +90,10 @@ test('gemm tanh and sigmoid stay accurate near 0 and saturate cleanly', () => {
 });
 
 test('gemm honours strides (lda/ldb/ldc) and subarray views; padding is never read or written', () => {
+  // 21×37: packed panels; 5×9 and 3×1: operands read in place by the micro-kernel (one tile row/column).
+  const strided: [number, number, number][] = [[21, 37, 45], [5, 9, 30], [3, 1, 7], [1, 40, 19]];
   for (const isa of isas) {
-    for (const [transA, transB] of transposes) {
-      const [m, n, k] = [21, 37, 45];
+    for (const [transA, transB] of transposes) for (const [m, n, k] of strided) {
       const lda = (transA ? m : k) + 5, ldb = (transB ? k : n) + 3, ldc = n + 7;
       const aRows = transA ? k : m, bRows = transB ? n : k;
       // NaN in the padding: a kernel that reads it would poison the result.
@@ -106,9 +107,24 @@ test('gemm honours strides (lda/ldb/ldc) and subarray views; padding is never re
       const c = cStore.subarray(1);
       const o: GemmOptions = { m, n, k, transA, transB, lda, ldb, ldc, c, bias: seeded(n, 9), activation: 'relu', isa };
       const out = ops.gemm(a, b, o);
-      assert.is(firstMismatch(out, reference(a, b, { ...o, c: undefined }), m, n, ldc), null, `${isa} ${transA}${transB}`);
+      assert.is(firstMismatch(out, reference(a, b, { ...o, c: undefined }), m, n, ldc), null, `${isa} ${m}x${n}x${k} ${transA}${transB}`);
       assert.is(cStore[0], -7, 'the element before the view is untouched');
       for (let i = 0; i < m; i++) for (let j = n; j < ldc && i * ldc + j < c.length; j++) assert.is(c[i * ldc + j], -7, `C padding [${i}][${j}]`);
+    }
+  }
+});
+
+test('gemm matrix-vector products (n = 1, computed as their transpose) match with bias and activation', () => {
+  let seed = 300;
+  for (const isa of isas) {
+    for (const [transA, transB] of transposes) {
+      for (const [m, k] of [[256, 256], [37, 300], [2, 1]] as [number, number][]) {
+        const { a, b } = operands(m, 1, k, seed++);
+        const o: GemmOptions = { m, n: 1, k, transA, transB, bias: new Float32Array([0.25]), activation: 'leaky_relu', slope: 0.3, isa };
+        check(a, b, o, `${isa} ${m}x1x${k} ${transA}${transB}`);
+        check(a, b, { ...o, alpha: 0.5, beta: -2, c: seeded(m, seed++) }, `${isa} ${m}x1x${k} beta`);
+        check(a, b, { ...o, ldc: 3, c: seeded(3 * m, seed++) }, `${isa} ${m}x1x${k} ldc 3`);
+      }
     }
   }
 });

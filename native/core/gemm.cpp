@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "core/activations.h"
 #include "core/gemm.h"
@@ -77,8 +78,14 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
   const cpu::GemmBlocking& bl = K.blocking;
   const size_t mr = bl.mr, nr = bl.nr;
   const size_t kc_max = std::min(bl.kc, P.k);
-  float* bp = tls_pack_b.get(kc_max * round_up(std::min(bl.nc, j1 - j0), nr));
-  float* ap = tls_pack_a.get(kc_max * round_up(std::min(bl.mc, i1 - i0), mr));
+  // Light path: a panel that only one micro-kernel row (or column) of tiles will read is not worth
+  // copying when its stored layout already is the panel layout (B not transposed: k-steps are rows; A
+  // transposed: likewise). The micro-kernel then reads it in place with its stride, touching only valid
+  // rows/columns.
+  const bool b_in_place = !P.trans_b && i1 - i0 <= mr;
+  const bool a_in_place = P.trans_a && j1 - j0 <= nr;
+  float* bp = b_in_place ? nullptr : tls_pack_b.get(kc_max * round_up(std::min(bl.nc, j1 - j0), nr));
+  float* ap = a_in_place ? nullptr : tls_pack_a.get(kc_max * round_up(std::min(bl.mc, i1 - i0), mr));
   const GemmEpilogue* epi = P.epilogue;
 
   for (size_t jc = j0; jc < j1; jc += bl.nc) {
@@ -94,16 +101,18 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
                            nullptr,
                            epi ? epi->activation : Activation::Linear,
                            epi ? epi->alpha : 0.f};
-      K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
+      if (!b_in_place) K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
       for (size_t ic = i0; ic < i1; ic += bl.mc) {
         const size_t mc = std::min(bl.mc, i1 - ic);
-        K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
+        if (!a_in_place) K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
         for (size_t jr = 0; jr < nc; jr += nr) {
           const size_t n_eff = std::min(nr, nc - jr);
           store.bias = (epi && epi->bias) ? epi->bias + jc + jr : nullptr;
+          const float* b_panel = b_in_place ? b_at(P, pc, jc + jr) : bp + jr * kc;
           for (size_t ir = 0; ir < mc; ir += mr) {
-            K.micro(kc, ap + ir * kc, mr, bp + jr * kc, nr, true, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
-                    std::min(mr, mc - ir), n_eff, store);
+            const float* a_panel = a_in_place ? a_at(P, ic + ir, pc) : ap + ir * kc;
+            K.micro(kc, a_panel, a_in_place ? P.lda : mr, b_panel, b_in_place ? P.ldb : nr, !b_in_place,
+                    P.c + (ic + ir) * P.ldc + jc + jr, P.ldc, std::min(mr, mc - ir), n_eff, store);
           }
         }
       }
@@ -160,6 +169,24 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
                   epilogue};
   if (k == 0) {
     scale_only(P);
+    return;
+  }
+  if (n == 1 && m > 1 && ldc == 1) {
+    // A matrix-vector product would fill 1 of every 16+ columns of each tile. Its transpose, the 1×m row
+    // Cᵀ = op(B)ᵀ·op(A)ᵀ, fills whole tiles and is stored exactly where C is (ldc == 1). Per element it is
+    // the same sum of the same products in the same order, so the result is bit-identical.
+    std::vector<float> bias_row;
+    GemmEpilogue row_epilogue;
+    if (epilogue) {
+      row_epilogue = *epilogue;
+      if (epilogue->bias) {
+        bias_row.assign(m, epilogue->bias[0]);
+        row_epilogue.bias = bias_row.data();
+      }
+    }
+    gemm_f32_with(kernels, trans_b == Transpose::Yes ? Transpose::No : Transpose::Yes,
+                  trans_a == Transpose::Yes ? Transpose::No : Transpose::Yes, 1, m, k, alpha, b, ldb, a, lda, beta, c,
+                  m, epilogue ? &row_epilogue : nullptr);
     return;
   }
   ComputePool& pool = ComputePool::instance();
