@@ -35,7 +35,7 @@ class PackBuffer {
       std::free(data_);
       data_ = nullptr;
       capacity_ = 0;
-      const size_t bytes = round_up(floats * sizeof(float), 64);
+      const size_t bytes = round_up((floats + cpu::kPackSlack) * sizeof(float), 64);
       data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
       if (!data_) throw std::bad_alloc();
       capacity_ = floats;
