@@ -9,6 +9,17 @@ import { info, ops, setThreads } from '../lib/index';
 import type { GemmOptions } from '../lib/index';
 import { type Act, firstMismatch, reference, seeded } from './gemm-reference';
 
+function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
+  try {
+    fn();
+  } catch (error) {
+    assert.is((error as { code?: string }).code, code, (error as Error).message);
+    if (pattern) assert.match((error as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected ${code}`);
+}
+
 const isas = info().supportedIsas;
 const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
@@ -159,6 +170,22 @@ test('gemm results are bit-identical for 1 and 2 threads and the async form', as
   }
 });
 
+test('concurrent gemmAsync calls each get their own correct result', async () => {
+  const jobs = [0, 1, 2, 3, 4, 5].map((i) => {
+    const [m, n, k] = [40 + 13 * i, 90 - 7 * i, 60 + 31 * i];
+    const { a, b } = operands(m, n, k, 500 + i);
+    const o: GemmOptions = { m, n, k, transA: i % 2 === 1, transB: i % 3 === 1, bias: seeded(n, 600 + i), activation: 'sigmoid' };
+    return { a, b, o, promise: ops.gemmAsync(a, b, o) };
+  });
+  for (const { a, b, o, promise } of jobs) {
+    assert.is(firstMismatch(await promise, reference(a, b, o), o.m, o.n, o.n), null);
+  }
+});
+
+test('gemm refuses to allocate an absurd output', () => {
+  throwsCode(() => ops.gemm(new Float32Array(2 ** 16), new Float32Array(2 ** 16 + 1), { m: 2 ** 16, n: 2 ** 16 + 1, k: 1 }), 'ERR_RECKIT_OUT_OF_RANGE', /too large/);
+});
+
 test('gemmAsync writes into c and resolves with it', async () => {
   const [m, n, k] = [64, 48, 100];
   const { a, b } = operands(m, n, k, 90);
@@ -169,16 +196,6 @@ test('gemmAsync writes into c and resolves with it', async () => {
   assert.is(firstMismatch(got, reference(a, b, { ...o, c }), m, n, n), null);
 });
 
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.is((error as { code?: string }).code, code, (error as Error).message);
-    if (pattern) assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('gemm rejects bad input with codes and leaves c unchanged', async () => {
   const a = seeded(6, 1), b = seeded(12, 2);

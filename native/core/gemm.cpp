@@ -21,7 +21,7 @@ namespace {
 // Below this many multiply-adds a call runs on the calling thread: waking the pool costs more than it saves.
 constexpr size_t kParallelMinWork = size_t{96} * 96 * 96;
 // Packing one element costs about this many multiply-adds of micro-kernel time (used to choose the split).
-constexpr size_t kPackCostPerElement = 8;
+constexpr double kPackCostPerElement = 8;
 
 inline size_t round_up(size_t x, size_t unit) { return (x + unit - 1) / unit * unit; }
 inline size_t ceil_div(size_t x, size_t unit) { return (x + unit - 1) / unit; }
@@ -143,15 +143,16 @@ struct Grid {
 // tile-rounded compute plus the packing each rectangle does on its own.
 Grid choose_grid(const cpu::GemmBlocking& bl, size_t m, size_t n, size_t k, size_t threads) {
   Grid best{1, threads};
-  size_t best_cost = SIZE_MAX;
+  double best_cost = -1;
   const size_t units_m = ceil_div(m, bl.mr), units_n = ceil_div(n, bl.nr);
   for (size_t rows = 1; rows <= threads; ++rows) {
     if (threads % rows) continue;
     const size_t cols = threads / rows;
     const size_t mb = ceil_div(units_m, rows) * bl.mr, nb = ceil_div(units_n, cols) * bl.nr;
-    const size_t compute = mb * nb * k;
-    const size_t packing = (mb * k * ceil_div(nb, bl.nc) + nb * k) * kPackCostPerElement;
-    if (compute + packing < best_cost) {
+    const double compute = static_cast<double>(mb) * static_cast<double>(nb) * static_cast<double>(k);
+    const double packing = (static_cast<double>(mb) * static_cast<double>(ceil_div(nb, bl.nc)) + static_cast<double>(nb)) *
+                           static_cast<double>(k) * kPackCostPerElement;
+    if (best_cost < 0 || compute + packing < best_cost) {
       best_cost = compute + packing;
       best = {rows, cols};
     }
@@ -191,7 +192,9 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
   }
   ComputePool& pool = ComputePool::instance();
   const size_t threads = pool.threads();
-  if (threads <= 1 || m * n * k < kParallelMinWork) {
+  // In double: m·n·k can exceed 64 bits for shapes the caller's memory could never hold, but this must not wrap.
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (threads <= 1 || work < static_cast<double>(kParallelMinWork)) {
     run_block(kernels, P, 0, m, 0, n);
     return;
   }
