@@ -77,21 +77,26 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
   if (i0 >= i1 || j0 >= j1) return;
   const cpu::GemmBlocking& bl = K.blocking;
   const size_t mr = bl.mr, nr = bl.nr;
-  const size_t kc_max = std::min(bl.kc, P.k);
+  // Equal blocks instead of full blocks plus a sliver (k = 300: 150 + 150, not 256 + 44), so no pass runs
+  // a short, overhead-dominated block. KC depends on k alone, never on the split: every thread sums each
+  // element's products in the same blocks, which keeps results identical across thread counts.
+  const size_t kc_max = ceil_div(P.k, ceil_div(P.k, bl.kc));
+  const size_t mc_max = round_up(ceil_div(i1 - i0, ceil_div(i1 - i0, bl.mc)), mr);
+  const size_t nc_max = round_up(ceil_div(j1 - j0, ceil_div(j1 - j0, bl.nc)), nr);
   // Light path: a panel that only one micro-kernel row (or column) of tiles will read is not worth
   // copying when its stored layout already is the panel layout (B not transposed: k-steps are rows; A
   // transposed: likewise). The micro-kernel then reads it in place with its stride, touching only valid
   // rows/columns.
   const bool b_in_place = !P.trans_b && i1 - i0 <= mr;
   const bool a_in_place = P.trans_a && j1 - j0 <= nr;
-  float* bp = b_in_place ? nullptr : tls_pack_b.get(kc_max * round_up(std::min(bl.nc, j1 - j0), nr));
-  float* ap = a_in_place ? nullptr : tls_pack_a.get(kc_max * round_up(std::min(bl.mc, i1 - i0), mr));
+  float* bp = b_in_place ? nullptr : tls_pack_b.get(kc_max * nc_max);
+  float* ap = a_in_place ? nullptr : tls_pack_a.get(kc_max * mc_max);
   const GemmEpilogue* epi = P.epilogue;
 
-  for (size_t jc = j0; jc < j1; jc += bl.nc) {
-    const size_t nc = std::min(bl.nc, j1 - jc);
-    for (size_t pc = 0; pc < P.k; pc += bl.kc) {
-      const size_t kc = std::min(bl.kc, P.k - pc);
+  for (size_t jc = j0; jc < j1; jc += nc_max) {
+    const size_t nc = std::min(nc_max, j1 - jc);
+    for (size_t pc = 0; pc < P.k; pc += kc_max) {
+      const size_t kc = std::min(kc_max, P.k - pc);
       const bool first = pc == 0, last = pc + kc == P.k;
       // Later k blocks accumulate onto the partial sums already in C; the epilogue runs once, at the end.
       cpu::GemmStore store{P.alpha,
@@ -102,8 +107,8 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
                            epi ? epi->activation : Activation::Linear,
                            epi ? epi->alpha : 0.f};
       if (!b_in_place) K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
-      for (size_t ic = i0; ic < i1; ic += bl.mc) {
-        const size_t mc = std::min(bl.mc, i1 - ic);
+      for (size_t ic = i0; ic < i1; ic += mc_max) {
+        const size_t mc = std::min(mc_max, i1 - ic);
         if (!a_in_place) K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
         for (size_t jr = 0; jr < nc; jr += nr) {
           const size_t n_eff = std::min(nr, nc - jr);
