@@ -147,7 +147,7 @@ test('gemm with k = 0 is beta·C then the epilogue; m = 0 gives an empty result'
   assert.is(ops.gemm(new Float32Array(0), new Float32Array(6), { m: 0, n: 2, k: 3 }).length, 0);
 });
 
-test('gemm results are bit-identical for 1 and 2 threads and the async form', async () => {
+test('gemm results are bit-identical for 1, 2 and 3 threads and the async form', async () => {
   const before = info().threads;
   try {
     for (const isa of isas) {
@@ -159,6 +159,9 @@ test('gemm results are bit-identical for 1 and 2 threads and the async form', as
         const one = ops.gemm(a, b, o);
         setThreads(2);
         const two = ops.gemm(a, b, o);
+        setThreads(3); // a 3-way split of C (more threads than cores is allowed)
+        const three = ops.gemm(a, b, o);
+        assert.ok(Buffer.from(one.buffer).equals(Buffer.from(three.buffer)), `${isa}: 1 vs 3 threads`);
         const promised = await ops.gemmAsync(a, b, o);
         assert.is(firstMismatch(one, reference(a, b, o), m, n, n), null);
         assert.ok(Buffer.from(one.buffer).equals(Buffer.from(two.buffer)), `${isa}: 1 vs 2 threads`);
