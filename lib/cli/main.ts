@@ -2,8 +2,9 @@
 import { benchCommand } from './bench-command';
 import { CliError, type Command } from './command';
 import { infoCommand } from './info-command';
+import { qualityCommand } from './quality-command';
 
-export const commands: Command[] = [infoCommand, benchCommand];
+export const commands: Command[] = [infoCommand, benchCommand, qualityCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
