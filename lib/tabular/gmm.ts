@@ -12,10 +12,10 @@ export interface GmmOptions {
   maxModes?: number;
   /** Modes with a smaller weight are dropped from the result (default 0.005, as CTGAN). */
   weightThreshold?: number;
-  /** Values the number of modes is chosen on (a stratified subsample; default 4000). */
+  /** Values the number of modes is chosen on (a stratified subsample; default 3000). */
   selectionSample?: number;
   maxIterations?: number;
-  /** Stop when the mean log-likelihood per sample moves less than this (default 1e-6). */
+  /** Stop when the mean log-likelihood per sample moves less than this (default 1e-5). */
   tolerance?: number;
   seed?: number;
 }
@@ -30,6 +30,8 @@ export interface GmmModel {
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Smallest std relative to the data's spread, so a spike (e.g. many zeros) keeps a usable scale. */
 const MIN_STD_RATIO = 1e-3;
+/** EM passes over all values after the subsample fit (it starts close to the optimum). */
+const REFIT_ITERATIONS = 25;
 
 /** Seeded k-means++ seeding then a few Lloyd steps on standardized data; returns centres. */
 function kmeansInit(z: Float64Array, k: number, seed: number): number[] {
@@ -82,13 +84,13 @@ interface Fit {
  * EM for K components on standardized values, from a seeded k-means++ start. Variances are floored
  * at MIN_STD_RATIO² so a spike of identical values (e.g. many zeros) stays a usable, finite mode.
  */
-function em(z: Float64Array, K: number, seed: number, maxIter: number, tol: number): Fit {
+function em(z: Float64Array, K: number, seed: number, maxIter: number, tol: number, start?: Fit): Fit {
   const n = z.length;
-  const centres = kmeansInit(z, K, seed);
+  const centres = start ? Array.from(start.mu) : kmeansInit(z, K, seed);
   const k = centres.length;
-  const w = new Float64Array(k).fill(1 / k);
+  const w = start ? Float64Array.from(start.w) : new Float64Array(k).fill(1 / k);
   const mu = Float64Array.from(centres);
-  const v = new Float64Array(k).fill(1 / (k * k));
+  const v = start ? Float64Array.from(start.v) : new Float64Array(k).fill(1 / (k * k));
   const r = new Float64Array(n * k);
   const floor = MIN_STD_RATIO * MIN_STD_RATIO;
   let previous = -Infinity;
@@ -159,10 +161,10 @@ function subsample(z: Float64Array, size: number, seed: number): Float64Array {
 export function fitGmm(data: ArrayLike<number>, options: GmmOptions = {}): GmmModel {
   const maxModes = options.maxModes ?? 10;
   const threshold = options.weightThreshold ?? 0.005;
-  const maxIter = options.maxIterations ?? 100;
-  const tol = options.tolerance ?? 1e-6;
+  const maxIter = options.maxIterations ?? 60;
+  const tol = options.tolerance ?? 1e-5;
   const seed = options.seed ?? 0;
-  const sample = options.selectionSample ?? 4000;
+  const sample = options.selectionSample ?? 3000;
   if (!Number.isInteger(maxModes) || maxModes < 1 || maxModes > 100) throw invalidArg('maxModes must be an integer in [1, 100]');
   const xs: number[] = [];
   for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) xs.push(data[i]);
@@ -181,15 +183,18 @@ export function fitGmm(data: ArrayLike<number>, options: GmmOptions = {}): GmmMo
   const sub = subsample(z, sample, seed);
   let bestK = 1;
   let bestBic = Infinity;
+  let best: Fit | undefined;
   for (let K = 1; K <= Math.min(maxModes, sub.length); K++) {
     const fit = em(sub, K, seed + K, maxIter, tol);
     const bic = -2 * fit.logLik + (3 * K - 1) * Math.log(sub.length);
     if (bic < bestBic) {
       bestBic = bic;
       bestK = K;
+      best = fit;
     } else if (K - bestK >= 2) break;
   }
-  const fit = em(z, bestK, seed + bestK, maxIter, tol);
+  // The refit on every value starts from the subsample's solution, so it needs few passes.
+  const fit = sub === z ? best! : em(z, bestK, seed + bestK, Math.min(maxIter, REFIT_ITERATIONS), tol, best);
   const modes: { mean: number; std: number; weight: number }[] = [];
   for (let k = 0; k < fit.w.length; k++) {
     if (fit.w[k] < threshold) continue;
