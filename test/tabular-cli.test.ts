@@ -62,6 +62,19 @@ test('reckit quality prints the scores and writes the HTML (one chart per column
   assert.is(saved.efficacy.positive, expected.efficacy!.positive);
 });
 
+test('--test supplies the real holdout for ML efficacy (and needs --target)', async () => {
+  const holdout = file('holdout.csv', csv(30, 5));
+  const r = await run(['quality', real, synthetic, '--target', 'income', '--test', holdout, '--no-detection']);
+  assert.is(r.code, 0, r.err);
+  const expected = tabular.qualityReport(tabular.readCsvTable(real), tabular.readCsvTable(synthetic), {
+    target: 'income',
+    realTest: tabular.readCsvTable(holdout),
+    detection: false,
+  });
+  assert.match(r.out, new RegExp(`ML efficacy F1\\s+${expected.efficacy!.tstrF1.toFixed(3)} .* \\(income = >50K, 30 test rows\\)`));
+  assert.is((await run(['quality', real, synthetic, '--test', holdout])).code, 2);
+});
+
 const bad: [string, string, string, number, RegExp][] = [
   ['empty file', 'empty.csv', '', 65, /empty/],
   ['header only', 'header.csv', 'age,city,spend,income\n', 65, /header but no data rows/],
