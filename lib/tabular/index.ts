@@ -9,6 +9,8 @@ export type { CsvText, ReadCsvOptions } from './csv';
 export { fitGmm } from './gmm';
 export type { GmmModel, GmmOptions } from './gmm';
 export { TableEncoder } from './encoder';
+export { ConditionSampler } from './conditions';
+export type { ConditionSpan, TrainingBatch } from './conditions';
 export type { Span, EncoderOptions, EncoderState, TransformOptions, ColumnEncoding } from './encoder';
 export type { ContinuousMethod } from './transforms';
 export { checkTable } from './checks';
