@@ -42,6 +42,7 @@ test('fitGmm: one Gaussian is one mode; a constant column is one narrow mode; no
   const one = fitGmm(Array.from(random.normal(4000, { seed: 3, mean: 10, std: 2 })));
   assert.is(one.means.length, 1);
   assert.ok(Math.abs(one.means[0] - 10) < 0.1 && Math.abs(one.stds[0] - 2) < 0.1);
+  assert.is(fitGmm([1, 2, 3, 4, 5, 6]).means.length, 1, 'six values are one mode, not six spikes');
   const c = fitGmm([7, 7, 7, NaN]);
   assert.equal(c.means, [7]);
   assert.ok(c.stds[0] > 0);
@@ -168,6 +169,22 @@ test('toJSON/fromJSON restores an identical encoder; malformed states and unseen
   const noMissing = TableEncoder.fit(tableFromColumns({ x: [1, 2, 3] }));
   assert.is(codeOf(() => noMissing.transform(tableFromColumns({ x: [1, null] }))), 'ERR_RECKIT_INVALID_ARG');
   assert.is(codeOf(() => TableEncoder.fit(tableFromColumns({ x: [1, 2] }), { continuous: 'log' as never })), 'ERR_RECKIT_INVALID_ARG');
+});
+
+test('fitAsync (worker thread) fits the same encoder; bad options reject with their code', async () => {
+  const t = mixedTable();
+  const sync = TableEncoder.fit(t, { gmm: { seed: 1 } });
+  const async = await TableEncoder.fitAsync(t, { gmm: { seed: 1 } });
+  assert.equal(async.toJSON(), sync.toJSON());
+  assert.equal(async.transform(t), sync.transform(t));
+  let error: unknown;
+  try {
+    await TableEncoder.fitAsync(t, { continuous: 'log' as never });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof TypeError);
+  assert.is((error as { code?: string }).code, 'ERR_RECKIT_INVALID_ARG');
 });
 
 test('constant columns encode and decode (min-max → 0, mode → one narrow mode)', () => {

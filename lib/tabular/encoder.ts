@@ -8,6 +8,7 @@
 import { dimMismatch, invalidArg, reckitError } from '../errors';
 import { uniform } from '../random';
 import type { GmmOptions } from './gmm';
+import { fitEncoderState } from './quality/async';
 import type { CategoricalColumn, Column, ContinuousColumn, Table } from './table';
 import {
   argmaxSpan,
@@ -173,6 +174,13 @@ export class TableEncoder {
     const gmm = options.gmm ?? {};
     const columns = table.columns.map((c) => (c.kind === 'categorical' ? fitCategorical(c) : fitContinuous(c, methodFor(options, c.name), gmm)));
     return new TableEncoder({ version: 1, columns });
+  }
+
+  /** Like {@link TableEncoder.fit}, on a worker thread (one mixture per continuous column takes seconds on large tables). */
+  static async fitAsync(table: Table, options: EncoderOptions = {}): Promise<TableEncoder> {
+    if (!table || !Array.isArray(table.columns)) throw invalidArg('table must be a Table');
+    if (table.rows === 0) throw invalidArg('cannot fit an encoder to an empty table');
+    return TableEncoder.fromJSON(await fitEncoderState(table, options));
   }
 
   /** Restores an encoder from {@link TableEncoder.toJSON}'s output, checking its shape. */

@@ -32,6 +32,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 const MIN_STD_RATIO = 1e-3;
 /** EM passes over all values after the subsample fit (it starts close to the optimum). */
 const REFIT_ITERATIONS = 25;
+const MIN_POINTS_PER_MODE = 10;
 
 /** Seeded k-means++ seeding then a few Lloyd steps on standardized data; returns centres. */
 function kmeansInit(z: Float64Array, k: number, seed: number): number[] {
@@ -184,7 +185,10 @@ export function fitGmm(data: ArrayLike<number>, options: GmmOptions = {}): GmmMo
   let bestK = 1;
   let bestBic = Infinity;
   let best: Fit | undefined;
-  for (let K = 1; K <= Math.min(maxModes, sub.length); K++) {
+  // At least MIN_POINTS_PER_MODE values per mode: on a handful of values BIC would otherwise put a
+  // variance-floored spike on every distinct value.
+  const limit = Math.max(1, Math.min(maxModes, Math.floor(sub.length / MIN_POINTS_PER_MODE)));
+  for (let K = 1; K <= limit; K++) {
     const fit = em(sub, K, seed + K, maxIter, tol);
     const bic = -2 * fit.logLik + (3 * K - 1) * Math.log(sub.length);
     if (bic < bestBic) {
