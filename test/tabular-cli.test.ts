@@ -55,6 +55,10 @@ test('reckit quality prints the scores and writes the HTML (one chart per column
   assert.match(r.out, /ML efficacy F1/);
   const page = readFileSync(html, 'utf8');
   assert.is(page.match(/<svg class="chart"/g)?.length, 4);
+  const heatmap = page.match(/<svg class="heatmap".*?<\/svg>/s)?.[0] ?? '';
+  assert.is(heatmap.match(/<rect /g)?.length, 12, 'both triangles of the 6 pairs');
+  const worst = [...expected.columnPairTrends.pairs].sort((a, b) => a.score - b.score)[0];
+  assert.ok(page.includes(`${worst.columns[0]} × ${worst.columns[1]}</td><td>${worst.metric}</td><td>${worst.score.toFixed(3)}`), 'the weakest pair is listed first');
   for (const name of ['age', 'city', 'spend', 'income']) assert.ok(page.includes(`<h3>${name} <small>`), name);
   assert.ok(page.includes('Tromsø, N'), 'UTF-8 and quoted commas survive into the page');
   const saved = JSON.parse(readFileSync(json, 'utf8'));

@@ -1,7 +1,8 @@
 /**
  * The quality report as one self-contained HTML page a person can open: the scores, then one inline
  * SVG chart per column (continuous: real vs synthetic histograms on shared bins; categorical: bar
- * pairs for the most frequent levels), then the weakest column pairs. No scripts, no external assets.
+ * pairs for the most frequent levels), a pair-trends heatmap and the weakest pairs. No scripts, no
+ * external assets.
  */
 import type { Column, Table } from '../table';
 import type { QualityReport } from './report';
@@ -9,8 +10,8 @@ import type { QualityReport } from './report';
 const BINS = 30;
 const MAX_LEVELS = 20;
 const W = 560;
-const H = 220;
-const PAD = { left: 44, right: 10, top: 10, bottom: 56 };
+const H = 250;
+const PAD = { left: 44, right: 40, top: 10, bottom: 84 };
 const REAL = '#1f77b4';
 const SYN = '#ff7f0e';
 
@@ -127,6 +128,41 @@ export function columnChart(real: Column, synthetic: Column): string {
   throw new Error(`column '${real.name}': kinds differ between the tables`);
 }
 
+/** Red (0) → yellow → green (1) for a score. */
+function scoreColour(score: number): string {
+  if (Number.isNaN(score)) return '#ddd';
+  const t = Math.max(0, Math.min(1, score));
+  const r = t < 0.5 ? 220 : Math.round(220 - (t - 0.5) * 2 * 180);
+  const g = t < 0.5 ? Math.round(60 + t * 2 * 160) : 220 - Math.round((t - 0.5) * 2 * 60);
+  return `rgb(${r},${g},70)`;
+}
+
+/** The Column Pair Trends matrix as a heatmap: one cell per pair, coloured by its score. */
+export function pairHeatmap(names: string[], pairs: QualityReport['columnPairTrends']['pairs']): string {
+  const n = names.length;
+  const cell = Math.max(14, Math.min(34, Math.floor(520 / Math.max(1, n))));
+  const left = 130;
+  const top = 120;
+  const size = left + n * cell + 50;
+  const index = new Map(names.map((c, i) => [c, i]));
+  const parts = [`<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="${size}" height="${top + n * cell + 10}" role="img" aria-label="Column Pair Trends">`];
+  names.forEach((name, i) => {
+    const text = escapeHtml(name.length > 18 ? `${name.slice(0, 17)}…` : name);
+    parts.push(`<text x="${left - 4}" y="${top + i * cell + cell / 2 + 4}" font-size="10" text-anchor="end">${text}</text>`);
+    parts.push(`<text font-size="10" transform="translate(${left + i * cell + cell / 2 + 3},${top - 4}) rotate(-60)">${text}</text>`);
+  });
+  for (const p of pairs) {
+    const i = index.get(p.columns[0]);
+    const j = index.get(p.columns[1]);
+    if (i === undefined || j === undefined) continue;
+    for (const [a, b] of [[i, j], [j, i]]) {
+      parts.push(`<rect x="${left + b * cell}" y="${top + a * cell}" width="${cell - 1}" height="${cell - 1}" fill="${scoreColour(p.score)}"><title>${escapeHtml(p.columns.join(' × '))}: ${p.metric} ${fmt(p.score)}</title></rect>`);
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
 export interface HtmlOptions {
   title?: string;
   /** Pairs listed in the "weakest pairs" table (default 15). */
@@ -185,6 +221,9 @@ ${notes}
 ${charts}
 </div>
 <table><tr><th>column</th><th>metric</th><th>score</th></tr>${shapeRows}</table>
+<h2>Column pair trends</h2>
+<p>Each cell scores one pair (green 1: the pair behaves as in the real data; red 0: not at all; grey: undefined).</p>
+${pairHeatmap(real.columns.map((c) => c.name), report.columnPairTrends.pairs)}
 <h2>Weakest column pairs</h2>
 <table><tr><th>pair</th><th>metric</th><th>score</th><th>real corr.</th><th>synthetic corr.</th></tr>${weakest}</table>
 </body></html>
