@@ -13,3 +13,4 @@ export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
 export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
 export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
+export * from './recsys/index';
