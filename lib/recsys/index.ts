@@ -20,3 +20,5 @@ export type { ModelEntry } from './registry';
 export { evaluate, evaluateModel, describeProtocol } from './evaluate';
 export type { EvaluateOptions, Evaluation, ModelResult, Protocol, EvaluateProgress } from './evaluate';
 export { Rng } from './prng';
+export { generateShop, shopInteractions, shopToCsv, EVENT_TYPES, TIERS } from './synthetic-shop';
+export type { Shop, ShopOptions, ShopItem, ShopUser, ShopSegment, ShopEvents, EventType, ShopInteractionOptions } from './synthetic-shop';
