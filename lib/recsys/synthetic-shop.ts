@@ -205,8 +205,9 @@ export function generateShop(options: ShopOptions = {}): Shop {
     for (let c = 1; c < personalCum.length; c++) personalCum[c] += personalCum[c - 1];
     const nSessions = Math.max(1, Math.min(200, Math.round(Math.exp(Math.log(o.meanSessions) - 0.5 + 1.0 * r.normal()))));
     const starts = Array.from({ length: nSessions }, () => r.next() * span).sort((x, y) => x - y);
+    let clock = 0; // sessions of one customer never overlap: a session starts after the previous ends
     for (const start of starts) {
-      let t = EPOCH_2026 + Math.floor(start);
+      let t = Math.max(EPOCH_2026 + Math.floor(start), clock);
       let c = r.pickCumulative(personalCum);
       if (catItems[c].length === 0) c = itemCat[0];
       const views = 1 + Math.min(12, Math.floor(-Math.log(1 - r.next()) * 2.5));
@@ -230,6 +231,7 @@ export function generateShop(options: ShopOptions = {}): Shop {
           t += 5;
         }
       }
+      clock = t + 600;
       session++;
     }
   }
