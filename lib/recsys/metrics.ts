@@ -150,8 +150,10 @@ export function fullRankingMetrics(scores: ArrayLike<number>, relevant: ArrayLik
     const s = val(scores[i]);
     nNeg++;
     if (best >= 0 && before(s, i, bestScore, best)) ahead++;
+    // One binary search, then a scan over ties (rare except for popularity-like scores).
     const lo = lowerBound(posScores, s);
-    const hi = upperBound(posScores, s);
+    let hi = lo;
+    while (hi < nRel && posScores[hi] === s) hi++;
     correct += nRel - hi + 0.5 * (hi - lo);
   }
   return {
@@ -255,17 +257,6 @@ function lowerBound(a: Float64Array, x: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
