@@ -132,7 +132,7 @@ export function parseInteractions(text: string, options: LoadOptions = {}, sourc
 
   for (let l = isHeader ? first + 1 : first; l < lines.length; l++) {
     const raw = stripCr(lines[l]);
-    if (raw.trim() === '') continue;
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
     dataLines++;
     const fields = splitLine(raw, sep);
     if (fields === null) {
@@ -143,8 +143,8 @@ export function parseInteractions(text: string, options: LoadOptions = {}, sourc
       bad(l, `${fields.length} field(s), expected at least ${needed}`, raw);
       continue;
     }
-    const user = fields[field.user].trim();
-    const item = fields[field.item].trim();
+    const user = trimmed(fields[field.user]);
+    const item = trimmed(fields[field.item]);
     if (user === '' || item === '') {
       bad(l, `empty ${user === '' ? 'user' : 'item'} id`, raw);
       continue;
@@ -372,9 +372,15 @@ function splitLine(line: string, sep: string): string[] | null {
   }
 }
 
+/** `s` without surrounding whitespace; the common case (none) allocates nothing. */
+function trimmed(s: string): string {
+  return s.length > 0 && s.charCodeAt(0) > 32 && s.charCodeAt(s.length - 1) > 32 ? s : s.trim();
+}
+
 function parseNumber(s: string): number {
-  const t = s.trim();
-  return t === '' ? NaN : Number(t);
+  // Number() skips surrounding whitespace itself but reads '' and '  ' as 0, which must not pass.
+  const n = Number(s);
+  return n === 0 && trimmed(s) === '' ? NaN : n;
 }
 
 /** A number as is (epoch seconds or any unit), else an ISO-like date as epoch milliseconds. */
