@@ -102,6 +102,12 @@ test('evaluate: ratio split and sampled protocol run and say which protocol they
   for (const v of Object.values(m) as number[]) assert.ok(v >= 0 && v <= 1);
 });
 
+test('evaluate --header no reads the header line as data (one more malformed row)', async () => {
+  const r = await run(['evaluate', '--interactions', FIXTURE, '--header', 'no', '--columns', 'user,item,rating,time', '--split', 'loo', '--quiet']);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, /3 malformed row\(s\) skipped; first: line 1 \(rating 'quantity'/);
+});
+
 test('evaluate: bad input exits 2 with a clear message', async () => {
   const empty = join(dir, 'empty.csv');
   writeFileSync(empty, '');
@@ -117,6 +123,8 @@ test('evaluate: bad input exits 2 with a clear message', async () => {
     [['evaluate', '--interactions', FIXTURE, '--split', 'random'], /unknown split 'random'/],
     [['evaluate', '--interactions', FIXTURE, '--protocol', 'half'], /--protocol must be full or sampled/],
     [['evaluate', '--interactions', FIXTURE, '--bogus'], /Unknown option '--bogus'/],
+    [['evaluate', '--interactions', FIXTURE, '--header', 'maybe'], /--header must be auto, yes or no/],
+    [['evaluate', '--interactions', FIXTURE, '--sep', ';'], /need at least user and item/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadInteractions, loadInteractionsSync, parseInteractions } from '../lib/index';
+import { loadInteractions, loadInteractionsSync, parseInteractions, parseInteractionsAsync } from '../lib/index';
 
 const code = (c: string) => (e: any) => e.code === c;
 
@@ -98,6 +98,24 @@ test('loadInteractions reads files (async and sync) with an explicit separator',
   assert.equal(Array.from(b.interactions.ratings), [2, 4, 5]);
   assert.not.ok(a.interactions.hasTime);
   assert.equal(Array.from(a.interactions.times), [0, 1, 2]);
+});
+
+test('the async parser gives the same result and lets the event loop run while it parses', async () => {
+  const lines = ['user,item,rating'];
+  for (let r = 0; r < 200_000; r++) lines.push(`u${r % 997},i${(r * 31) % 1009},${1 + (r % 5)}`);
+  lines.splice(1000, 0, 'broken');
+  const text = lines.join('\n');
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  const a = await parseInteractionsAsync(text);
+  clearInterval(timer);
+  assert.ok(ticks > 0, 'timers ran during the parse');
+  const b = parseInteractions(text);
+  assert.equal(Array.from(a.interactions.items), Array.from(b.interactions.items));
+  assert.equal(a.report, b.report);
+  assert.is(a.report.malformed, 1);
+  assert.is(a.report.examples[0].line, 1001);
+  await parseInteractionsAsync('').then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_CORRUPT_FILE'));
 });
 
 test.run();

@@ -13,7 +13,7 @@ import { splitBySpec } from '../recsys/split';
 import { CliError, type Command } from './command';
 import { ProgressBar } from './progress';
 
-const USAGE = `reckit evaluate --interactions FILE [--sep S (default: detected)] [--columns user,item,rating,time]
+const USAGE = `reckit evaluate --interactions FILE [--sep S (default: detected)] [--columns user,item,rating,time] [--header auto|yes|no]
         [--min-rating R] [--kcore N] [--split loo|ratio:0.75|time[:0.8]] [--protocol full|sampled] [--negatives 99]
         [--models toppop,itemknn,userknn,bpr,cfgan] [--k 10] [--seed S] [--json out.json] [--quiet]`;
 
@@ -46,6 +46,7 @@ export const evaluateCommand: Command = {
         interactions: { type: 'string' },
         sep: { type: 'string' },
         columns: { type: 'string' },
+        header: { type: 'string' },
         'min-rating': { type: 'string' },
         kcore: { type: 'string' },
         split: { type: 'string' },
@@ -78,8 +79,12 @@ export const evaluateCommand: Command = {
     }
     const log = values.quiet ? () => {} : (line: string) => console.log(line);
 
+    const headerFlag = { auto: 'auto', yes: true, no: false } as const;
+    const headerOption = headerFlag[(values.header ?? 'auto') as keyof typeof headerFlag];
+    if (headerOption === undefined) throw new CliError(`--header must be auto, yes or no (got '${values.header}')`);
+
     const t0 = performance.now();
-    const loaded = await loadInteractions(values.interactions, { sep: values.sep, columns: values.columns });
+    const loaded = await loadInteractions(values.interactions, { sep: values.sep, columns: values.columns, header: headerOption });
     const lr = loaded.report;
     const columns = lr.columns.map((c) => c.role).join(',');
     log(`input     ${values.interactions}: ${sepName(lr.separator)}-separated, ${lr.header ? 'header' : 'no header'}, columns ${columns}; ${lr.loaded} rows loaded in ${fmtMs(performance.now() - t0)}`);

@@ -4,7 +4,7 @@
  */
 export { IdMap, fromRows, makeInteractions, selectRows, compact, rowsByUser, itemsByUser, itemCounts } from './interactions';
 export type { Interactions, InteractionArrays, RawId, UserRows, UserItems } from './interactions';
-export { loadInteractions, loadInteractionsSync, parseInteractions } from './load';
+export { loadInteractions, loadInteractionsSync, parseInteractions, parseInteractionsAsync } from './load';
 export type { LoadOptions, LoadReport, LoadResult, MalformedRow, ColumnRole } from './load';
 export { clean, dedupe, kCore } from './clean';
 export type { CleanOptions, CleanReport, CleanResult, DedupeMode } from './clean';

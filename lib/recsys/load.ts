@@ -68,7 +68,7 @@ export interface LoadResult {
   report: LoadReport;
 }
 
-/** Reads and parses an interaction file (the file read is async; parsing runs on the caller's thread). */
+/** Reads and parses an interaction file off the event loop's critical path (async read, parsing in slices). */
 export async function loadInteractions(path: string, options: LoadOptions = {}): Promise<LoadResult> {
   if (typeof path !== 'string' || path.length === 0) throw invalidArg('path must be a non-empty string');
   let text: string;
@@ -77,10 +77,10 @@ export async function loadInteractions(path: string, options: LoadOptions = {}):
   } catch (error) {
     throw reckitError('ERR_RECKIT_IO', `cannot read ${path}: ${(error as Error).message}`);
   }
-  return parseInteractions(text, options, path);
+  return parseInteractionsAsync(text, options, path);
 }
 
-/** Like {@link loadInteractions}, reading the file synchronously. */
+/** Like {@link loadInteractions}, reading and parsing synchronously. */
 export function loadInteractionsSync(path: string, options: LoadOptions = {}): LoadResult {
   if (typeof path !== 'string' || path.length === 0) throw invalidArg('path must be a non-empty string');
   let text: string;
@@ -94,6 +94,31 @@ export function loadInteractionsSync(path: string, options: LoadOptions = {}): L
 
 /** Parses delimited text into interactions; `source` names the input in messages. */
 export function parseInteractions(text: string, options: LoadOptions = {}, source = 'input'): LoadResult {
+  const steps = parseSteps(text, options, source);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Like {@link parseInteractions}, yielding to the event loop every {@link LINES_PER_SLICE} lines so a
+ * large file does not stall timers and requests while it parses.
+ */
+export async function parseInteractionsAsync(text: string, options: LoadOptions = {}, source = 'input'): Promise<LoadResult> {
+  const steps = parseSteps(text, options, source);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Lines parsed between two yields of the async parser (tens of milliseconds of work). */
+const LINES_PER_SLICE = 65536;
+
+/** The parser as a generator: it yields between slices of lines and returns the result. */
+function* parseSteps(text: string, options: LoadOptions, source: string): Generator<void, LoadResult, void> {
   if (typeof text !== 'string') throw invalidArg('text must be a string');
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const maxExamples = options.maxExamples ?? 5;
@@ -131,6 +156,7 @@ export function parseInteractions(text: string, options: LoadOptions = {}, sourc
   };
 
   for (let l = isHeader ? first + 1 : first; l < lines.length; l++) {
+    if (l % LINES_PER_SLICE === 0 && l > 0) yield;
     const raw = stripCr(lines[l]);
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
     dataLines++;
