@@ -2,8 +2,8 @@
  * The recommender layer's public surface: loading and cleaning interaction logs, splits, metrics, the
  * `Recommender` contract with its models, the evaluator, and the synthetic shop generator.
  */
-export { IdMap, fromRows, makeInteractions, selectRows, compact, rowsByUser, itemsByUser, itemCounts } from './interactions';
-export type { Interactions, InteractionArrays, RawId, UserRows, UserItems } from './interactions';
+export { IdMap, fromRows, makeInteractions, selectRows, compact, rowsByUser, itemsByUser, itemCounts, toCsr } from './interactions';
+export type { Interactions, InteractionArrays, RawId, UserRows, UserItems, Csr } from './interactions';
 export { loadInteractions, loadInteractionsSync, parseInteractions, parseInteractionsAsync } from './load';
 export type { LoadOptions, LoadReport, LoadResult, MalformedRow, ColumnRole } from './load';
 export { clean, dedupe, kCore } from './clean';

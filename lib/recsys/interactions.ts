@@ -248,3 +248,53 @@ export function itemCounts(x: Interactions): Float64Array {
   for (let r = 0; r < x.items.length; r++) counts[x.items[r]]++;
   return counts;
 }
+
+/** A sparse matrix in compressed rows: row r's columns are `indices[offsets[r] .. offsets[r+1])`, sorted. */
+export interface Csr {
+  rows: number;
+  cols: number;
+  offsets: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * The log as a sparse user × item (or item × user) matrix, the form native models take. Repeated pairs
+ * are summed; `binary` stores 1 for every present pair instead of the rating.
+ */
+export function toCsr(x: Interactions, options: { by?: 'user' | 'item'; binary?: boolean } = {}): Csr {
+  const byItem = options.by === 'item';
+  if (options.by !== undefined && options.by !== 'user' && options.by !== 'item') throw invalidArg("by must be 'user' or 'item'");
+  const rowOf = byItem ? x.items : x.users;
+  const colOf = byItem ? x.users : x.items;
+  const rows = byItem ? x.numItems : x.numUsers;
+  const cols = byItem ? x.numUsers : x.numItems;
+  const n = rowOf.length;
+  // Counting sort by row, then each row's entries sorted by column and merged.
+  const start = new Int32Array(rows + 1);
+  for (let r = 0; r < n; r++) start[rowOf[r] + 1]++;
+  for (let i = 0; i < rows; i++) start[i + 1] += start[i];
+  const cursor = start.slice(0, rows);
+  const order = new Int32Array(n);
+  for (let r = 0; r < n; r++) order[cursor[rowOf[r]]++] = r;
+  const offsets = new Int32Array(rows + 1);
+  const indices = new Int32Array(n);
+  const values = new Float32Array(n);
+  let w = 0;
+  for (let i = 0; i < rows; i++) {
+    const seg = Array.from(order.subarray(start[i], start[i + 1])).sort((a, b) => colOf[a] - colOf[b]);
+    for (let j = 0; j < seg.length; j++) {
+      const r = seg[j];
+      const v = options.binary ? 1 : x.ratings[r];
+      if (w > offsets[i] && indices[w - 1] === colOf[r]) {
+        if (!options.binary) values[w - 1] += v;
+      } else {
+        indices[w] = colOf[r];
+        values[w] = v;
+        w++;
+      }
+    }
+    offsets[i + 1] = w;
+  }
+  return { rows, cols, offsets, indices: indices.slice(0, w), values: values.slice(0, w) };
+}
