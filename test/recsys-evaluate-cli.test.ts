@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../lib/cli/main';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from './helpers';
 import { mean, referenceUser } from './recsys-reference';
 
 const FIXTURE = join(__dirname, 'fixtures', 'recsys-tiny.csv');
@@ -131,6 +133,17 @@ test('evaluate: bad input exits 2 with a clear message', async () => {
     assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}`);
     assert.match(r.err, message, `${args.join(' ')}: ${r.err}`);
   }
+});
+
+test('the installed executable runs evaluate (compiled dist/) and exits 2 on a planned model', () => {
+  const ok = spawnSync(process.execPath, ['bin/reckit.js', 'evaluate', '--interactions', FIXTURE, '--split', 'loo', '--k', '3'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^toppop\s/m);
+  const planned = spawnSync(process.execPath, ['bin/reckit.js', 'evaluate', '--interactions', FIXTURE, '--models', 'cfgan'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(planned.status, 2);
+  assert.match(planned.stderr, /model 'cfgan' is not available in this build yet/);
+  const help = spawnSync(process.execPath, ['bin/reckit.js', 'evaluate', '--help'], { cwd: ROOT, encoding: 'utf8' });
+  assert.match(help.stdout, /--split loo\|ratio:0.75\|time/);
 });
 
 test.run();
