@@ -9,6 +9,7 @@ import {
   TopPop, createModel, evaluate, evaluateModel, fromRows, leaveOneOut, loadModel, modelNames, ratioSplit,
   generateShop, shopInteractions, clean, Rng, type Interactions,
 } from '../lib/index';
+import { checkRecommenderContract } from './recsys-contract';
 import { mean, referenceUser } from './recsys-reference';
 
 const code = (c: string) => (e: any) => e.code === c;
@@ -103,6 +104,11 @@ test('save/load and toBuffer round-trip; corrupt files raise CORRUPT_FILE', asyn
   const junk = join(dir, 'junk.safetensors');
   writeFileSync(junk, 'not a model');
   assert.throws(() => loadModel(junk), code('ERR_RECKIT_CORRUPT_FILE'));
+});
+
+test('TopPop honours the Recommender contract', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reckit-toppop-contract-'));
+  await checkRecommenderContract(() => new TopPop(), (s) => TopPop.load(s), randomLog(5), join(dir, 'model.safetensors'));
 });
 
 test('registry: toppop is available, planned models are rejected with the list', () => {
