@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TopPop, createModel, evaluate, evaluateModel, fromRows, leaveOneOut, loadModel, modelNames, ratioSplit,
-  generateShop, shopInteractions, clean, Rng, type Interactions,
+  generateShop, shopInteractions, clean, Rng, sparsestUsers, type Interactions,
 } from '../lib/index';
 import { checkRecommenderContract } from './recsys-contract';
 import { mean, referenceUser } from './recsys-reference';
@@ -137,6 +137,36 @@ test('evaluate: full-ranking metrics of TopPop equal the brute-force reference',
   assert.match(result.protocol, /full ranking/);
   await evaluate(['toppop'], split, { k: x.numItems + 1 }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_OUT_OF_RANGE'));
   await evaluate(['bpr'], split).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
+});
+
+test('evaluate on a user group (the sparsest quarter) with per-user values, against the reference', async () => {
+  const x = randomLog(6, 80, 40);
+  const split = ratioSplit(x, { ratio: 0.6, seed: 2 });
+  const group = sparsestUsers(split.train, 0.25);
+  const trainCount = new Array(x.numUsers).fill(0);
+  for (const u of split.train.users) trainCount[u]++;
+  const active = trainCount.map((c, u) => [c, u]).filter(([c]) => c > 0).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  assert.equal(Array.from(group), active.slice(0, Math.round(0.25 * active.length)).map(([, u]) => u).sort((a, b) => a - b));
+  const model = new TopPop();
+  await model.fit(split.train);
+  const r = await evaluateModel(model, split, { k: 5, users: group, perUser: true, batchUsers: 3 });
+  const counts = new Array(x.numItems).fill(0);
+  for (const i of split.train.items) counts[i]++;
+  const per = [];
+  for (const u of group) {
+    const rel = new Set<number>(), seen = new Set<number>();
+    split.test.users.forEach((v, j) => v === u && rel.add(split.test.items[j]));
+    split.train.users.forEach((v, j) => v === u && seen.add(split.train.items[j]));
+    if (rel.size) per.push(referenceUser(counts, rel, seen, 5));
+  }
+  assert.is(r.users, per.length);
+  const want = mean(per);
+  for (const [m, v] of Object.entries(want)) assert.ok(Math.abs((r.metrics as any)[m] - v) < 1e-9, m);
+  assert.is(r.perUser!.users.length, per.length);
+  per.forEach((p, j) => assert.ok(Math.abs(r.perUser!.metrics.ndcg[j] - p.ndcg) < 1e-12));
+  await evaluateModel(model, split, { users: Int32Array.of(x.numUsers) }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_OUT_OF_RANGE'));
+  await evaluateModel(model, split, { users: [0] as any }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
+  assert.throws(() => sparsestUsers(split.train, 0), (e: any) => e.code === 'ERR_RECKIT_OUT_OF_RANGE');
 });
 
 test('evaluate: sampled protocol ranks each test item among 99 unseen negatives', async () => {

@@ -6,7 +6,7 @@
 import { dimMismatch, invalidArg, outOfRange } from '../errors';
 import { requireInteger } from '../validate';
 import { itemsByUser } from './interactions';
-import { fullRankingMetrics, MetricAccumulator, sampledMetrics, sampleNegatives, type MetricValues } from './metrics';
+import { fullRankingMetrics, METRIC_NAMES, MetricAccumulator, sampledMetrics, sampleNegatives, type MetricName, type MetricValues } from './metrics';
 import type { FitOptions, Recommender } from './model';
 import { createModel } from './registry';
 import type { Split } from './split';
@@ -35,6 +35,10 @@ export interface EvaluateOptions {
   batchUsers?: number;
   /** Options passed to each model's constructor by name (`{ bpr: { factors: 64 } }`). */
   modelOptions?: Record<string, Record<string, unknown>>;
+  /** Evaluate only these user indices (e.g. {@link sparsestUsers}); default every user with test items. */
+  users?: Int32Array;
+  /** Also return each evaluated user's metrics (`perUser`), e.g. to compare models on a user group. */
+  perUser?: boolean;
   onProgress?: (p: EvaluateProgress) => void;
 }
 
@@ -47,6 +51,8 @@ export interface ModelResult {
   /** Averaged units: users (full) or (user, test item) pairs (sampled). */
   instances: number;
   metrics: MetricValues;
+  /** With `perUser`: the evaluated user indices and, per metric, each one's value (mean over its test pairs). */
+  perUser?: { users: Int32Array; metrics: Record<MetricName, Float64Array> };
 }
 
 export interface Evaluation {
@@ -103,8 +109,20 @@ export async function evaluateModel(model: Recommender, split: Split, options: E
   const train = itemsByUser(split.train);
   const test = itemsByUser(split.test);
   const users: number[] = [];
-  for (let u = 0; u < split.test.numUsers; u++) if (test.offsets[u + 1] > test.offsets[u]) users.push(u);
+  if (options.users !== undefined) {
+    if (!(options.users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
+    for (const u of options.users) {
+      if (u < 0 || u >= split.test.numUsers) throw outOfRange(`users contains ${u}, outside 0..${split.test.numUsers - 1}`);
+      if (test.offsets[u + 1] > test.offsets[u]) users.push(u); // users without test items have nothing to score
+    }
+  } else {
+    for (let u = 0; u < split.test.numUsers; u++) if (test.offsets[u + 1] > test.offsets[u]) users.push(u);
+  }
   const acc = new MetricAccumulator();
+  const perUser = options.perUser ? (Object.fromEntries(METRIC_NAMES.map((m) => [m, new Float64Array(users.length)])) as Record<MetricName, Float64Array>) : null;
+  const record = (index: number, v: MetricValues): void => {
+    if (perUser) for (const m of METRIC_NAMES) perUser[m][index] = v[m];
+  };
   const mask = new Uint8Array(nItems);
   for (let b = 0; b < users.length; b += o.batchUsers) {
     const batch = Int32Array.from(users.slice(b, b + o.batchUsers));
@@ -119,14 +137,22 @@ export async function evaluateModel(model: Recommender, split: Split, options: E
       const seen = train.items.subarray(train.offsets[u], train.offsets[u + 1]);
       if (o.protocol === 'full') {
         if (o.excludeSeen) for (const i of seen) mask[i] = 1;
-        acc.add(fullRankingMetrics(row, relevant, o.k, o.excludeSeen ? mask : undefined));
+        const v = fullRankingMetrics(row, relevant, o.k, o.excludeSeen ? mask : undefined);
+        acc.add(v);
+        record(b + j, v);
       } else {
         // Negatives never include anything the user interacted with; one draw per user, shared by all
         // models (it depends on the seed and the user only).
         for (const i of seen) mask[i] = 1;
         for (const i of relevant) mask[i] = 1;
         const negatives = sampleNegatives(nItems, mask, o.negatives, o.seed, u);
-        for (const p of relevant) acc.add(sampledMetrics(row, p, negatives, o.k));
+        const mine = new MetricAccumulator();
+        for (const p of relevant) {
+          const v = sampledMetrics(row, p, negatives, o.k);
+          acc.add(v);
+          mine.add(v);
+        }
+        record(b + j, mine.mean());
         for (const i of relevant) mask[i] = 0;
       }
       for (const i of seen) mask[i] = 0;
@@ -134,7 +160,22 @@ export async function evaluateModel(model: Recommender, split: Split, options: E
     options.onProgress?.({ model: model.name, phase: 'score', done: Math.min(b + o.batchUsers, users.length), total: users.length });
     await new Promise((r) => setImmediate(r)); // let timers, I/O and progress output run between batches
   }
-  return { model: model.name, evalMs: performance.now() - t0, users: users.length, instances: acc.count, metrics: acc.mean() };
+  const result: Omit<ModelResult, 'fitMs'> = { model: model.name, evalMs: performance.now() - t0, users: users.length, instances: acc.count, metrics: acc.mean() };
+  if (perUser) result.perUser = { users: Int32Array.from(users), metrics: perUser };
+  return result;
+}
+
+/**
+ * The `fraction` of users (with at least one training row) who have the fewest training rows, ties by
+ * smaller index: the cold end of the catalogue's audience, where augmentation is meant to help.
+ */
+export function sparsestUsers(train: Split['train'], fraction: number): Int32Array {
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw outOfRange(`fraction must be in (0, 1] (got ${fraction})`);
+  const counts = new Int32Array(train.numUsers);
+  for (const u of train.users) counts[u]++;
+  const active = Array.from({ length: train.numUsers }, (_, u) => u).filter((u) => counts[u] > 0);
+  active.sort((a, b) => counts[a] - counts[b] || a - b);
+  return Int32Array.from(active.slice(0, Math.max(1, Math.round(fraction * active.length)))).sort();
 }
 
 /** Fits each model on `split.train` (by name from the registry, or an instance) and evaluates it. */

@@ -17,7 +17,7 @@ export type { Recommender, RecommendOptions, SimilarOptions, Recommendation, Fit
 export { TopPop } from './toppop';
 export { registerModel, modelNames, modelEntries, createModel, loadModel, PLANNED_MODELS } from './registry';
 export type { ModelEntry } from './registry';
-export { evaluate, evaluateModel, describeProtocol } from './evaluate';
+export { evaluate, evaluateModel, describeProtocol, sparsestUsers } from './evaluate';
 export type { EvaluateOptions, Evaluation, ModelResult, Protocol, EvaluateProgress } from './evaluate';
 export { Rng } from './prng';
 export { generateShop, shopInteractions, shopToCsv, EVENT_TYPES, TIERS } from './synthetic-shop';
