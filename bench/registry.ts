@@ -2,5 +2,6 @@
 import type { Suite } from './harness';
 import { machineSuite } from './suites/machine';
 import { qualitySuite } from './suites/quality';
+import { recsysEvalSuite } from './suites/recsys-eval';
 
-export const suites: Suite[] = [machineSuite, qualitySuite];
+export const suites: Suite[] = [machineSuite, recsysEvalSuite, qualitySuite];
