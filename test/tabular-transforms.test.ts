@@ -137,6 +137,8 @@ test('inverse decodes soft generator output: argmax per span, clamped to the fit
     { n: 0, c: 'a' },
   ]);
   assert.is(codeOf(() => enc.inverse(new Float32Array(4))), 'ERR_RECKIT_DIM_MISMATCH');
+  assert.is(codeOf(() => enc.inverse(new Float32Array([0.1, NaN, 0.2]))), 'ERR_RECKIT_OUT_OF_RANGE');
+  assert.is(codeOf(() => enc.inverse(new Float32Array([Infinity, 0.5, 0.2]))), 'ERR_RECKIT_OUT_OF_RANGE');
   assert.is(codeOf(() => enc.inverse([1, 2, 3] as unknown as Float32Array)), 'ERR_RECKIT_INVALID_ARG');
 });
 

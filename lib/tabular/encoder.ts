@@ -5,7 +5,7 @@
  * of its own; a continuous column with missing values is imputed with its mean and gets a 2-wide
  * [present, missing] one-hot span, so missingness is learned rather than crashing or being dropped.
  */
-import { dimMismatch, invalidArg, reckitError } from '../errors';
+import { dimMismatch, invalidArg, outOfRange, reckitError } from '../errors';
 import { uniform } from '../random';
 import type { GmmOptions } from './gmm';
 import { fitEncoderState } from './quality/async';
@@ -283,6 +283,10 @@ export class TableEncoder {
     }
     const n = rows ?? data.length / this.width;
     if (n * this.width !== data.length) throw dimMismatch(`data holds ${data.length / this.width} rows, not ${n}`);
+    // A diverged generator emits NaN/Inf: decoding them would silently turn into missing values or level 0.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw outOfRange(`data[${i}] (row ${Math.floor(i / this.width)}) is ${data[i]}, not a finite value`);
+    }
     const columns: Column[] = this.columns.map((enc) => {
       const spans = this.spansOf(enc.name);
       if (enc.kind === 'categorical') {
