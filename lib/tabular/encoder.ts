@@ -218,10 +218,13 @@ export class TableEncoder {
 
   /** Encodes `table` (same column names and kinds as the fitted one) into rows × width floats. */
   transform(table: Table, options: TransformOptions = {}): Float32Array {
+    if (!table || !Array.isArray(table.columns) || !Number.isInteger(table.rows)) throw invalidArg('table must be a Table');
+    const selection = options.modeSelection ?? 'argmax';
+    if (selection !== 'argmax' && selection !== 'sample') throw invalidArg(`modeSelection must be 'argmax' or 'sample'`);
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const rows = table.rows;
     const out = new Float32Array(rows * this.width);
-    const sample = options.modeSelection === 'sample';
+    const sample = selection === 'sample';
     this.columns.forEach((enc, ci) => {
       const col = byName.get(enc.name);
       if (!col) throw invalidArg(`the table has no column '${enc.name}'`);
