@@ -170,6 +170,8 @@ test('toJSON/fromJSON restores an identical encoder; malformed states and unseen
   assert.is(codeOf(() => enc.transform(other)), 'ERR_RECKIT_INVALID_ARG');
   assert.is(codeOf(() => enc.transform(t, { modeSelection: 'random' as never })), 'ERR_RECKIT_INVALID_ARG');
   assert.is(codeOf(() => enc.transform(null as never)), 'ERR_RECKIT_INVALID_ARG');
+  assert.is(codeOf(() => TableEncoder.fit({ rows: 0, columns: [] })), 'ERR_RECKIT_INVALID_ARG');
+  assert.is(codeOf(() => TableEncoder.fit([1, 2] as never)), 'ERR_RECKIT_INVALID_ARG');
   const noMissing = TableEncoder.fit(tableFromColumns({ x: [1, 2, 3] }));
   assert.is(codeOf(() => noMissing.transform(tableFromColumns({ x: [1, null] }))), 'ERR_RECKIT_INVALID_ARG');
   assert.is(codeOf(() => TableEncoder.fit(tableFromColumns({ x: [1, 2] }), { continuous: 'log' as never })), 'ERR_RECKIT_INVALID_ARG');

@@ -170,6 +170,7 @@ export class TableEncoder {
 
   /** Fits every column's transform to `table`. */
   static fit(table: Table, options: EncoderOptions = {}): TableEncoder {
+    if (!table || !Array.isArray(table.columns) || !Number.isInteger(table.rows)) throw invalidArg('table must be a Table');
     if (table.rows === 0) throw invalidArg('cannot fit an encoder to an empty table');
     const gmm = options.gmm ?? {};
     const columns = table.columns.map((c) => (c.kind === 'categorical' ? fitCategorical(c) : fitContinuous(c, methodFor(options, c.name), gmm)));
