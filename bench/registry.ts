@@ -2,5 +2,7 @@
 import type { Suite } from './harness';
 import { gemmSuite } from './suites/gemm';
 import { machineSuite } from './suites/machine';
+import { qualitySuite } from './suites/quality';
+import { recsysEvalSuite } from './suites/recsys-eval';
 
-export const suites: Suite[] = [machineSuite, gemmSuite];
+export const suites: Suite[] = [machineSuite, gemmSuite, recsysEvalSuite, qualitySuite];
