@@ -1,6 +1,9 @@
 /** Every bench suite `npx reckit bench [suite]` knows, in the order `bench` without a name runs them. */
 import type { Suite } from './harness';
 import { ganSuite } from './suites/gan';
+import { gemmSuite } from './suites/gemm';
 import { machineSuite } from './suites/machine';
+import { qualitySuite } from './suites/quality';
+import { recsysEvalSuite } from './suites/recsys-eval';
 
-export const suites: Suite[] = [machineSuite, ganSuite];
+export const suites: Suite[] = [machineSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];

@@ -31,14 +31,21 @@ function buildFromSource() {
     console.error('reckit: cmake-js is missing, so the addon cannot be built from source (reinstall reckit).');
     process.exit(1);
   }
-  const args = [cmakeJs, 'compile', '--directory', root];
-  // Always pass the choice explicitly: CMake caches options, and a stale ON must not survive a plain install.
-  args.push(`--CDRECKIT_CUDA=${truthy(process.env.RECKIT_CUDA) ? 'ON' : 'OFF'}`);
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+  const cuda = truthy(process.env.RECKIT_CUDA);
+  // configure + build rather than `compile`: compile skips CMake when the build tree exists, so a changed
+  // option (RECKIT_CUDA on/off) would be ignored. Always pass the choice: CMake caches options.
+  const cmake = (command, extra) =>
+    spawnSync(process.execPath, [cmakeJs, command, '--directory', root, ...extra], { stdio: 'inherit', cwd: root });
+  let result = cmake('configure', [`--CDRECKIT_CUDA=${cuda ? 'ON' : 'OFF'}`]);
+  if (result.status === 0) result = cmake('build', []);
+  if (!cuda) {
+    // A CUDA library left by an earlier RECKIT_CUDA=1 build would still be dlopen'ed: remove it.
+    fs.rmSync(path.join(root, 'build', 'Release', 'reckit_cuda.so'), { force: true });
+  }
   if (result.status !== 0) {
     console.error(
       'reckit: building the native addon failed. It needs CMake >= 3.18 and a C++17 compiler' +
-        (truthy(process.env.RECKIT_CUDA) ? ', and nvcc for RECKIT_CUDA=1' : '') + '.',
+        (cuda ? ', and nvcc for RECKIT_CUDA=1' : '') + '.',
     );
     process.exit(result.status || 1);
   }

@@ -9,6 +9,17 @@ import { info, ops, setThreads } from '../lib/index';
 import type { GemmOptions } from '../lib/index';
 import { type Act, firstMismatch, reference, seeded } from './gemm-reference';
 
+function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
+  try {
+    fn();
+  } catch (error) {
+    assert.is((error as { code?: string }).code, code, (error as Error).message);
+    if (pattern) assert.match((error as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected ${code}`);
+}
+
 const isas = info().supportedIsas;
 const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
@@ -90,9 +101,10 @@ test('gemm tanh and sigmoid stay accurate near 0 and saturate cleanly', () => {
 });
 
 test('gemm honours strides (lda/ldb/ldc) and subarray views; padding is never read or written', () => {
+  // 21×37: packed panels; 5×9 and 3×1: operands read in place by the micro-kernel (one tile row/column).
+  const strided: [number, number, number][] = [[21, 37, 45], [5, 9, 30], [3, 1, 7], [1, 40, 19]];
   for (const isa of isas) {
-    for (const [transA, transB] of transposes) {
-      const [m, n, k] = [21, 37, 45];
+    for (const [transA, transB] of transposes) for (const [m, n, k] of strided) {
       const lda = (transA ? m : k) + 5, ldb = (transB ? k : n) + 3, ldc = n + 7;
       const aRows = transA ? k : m, bRows = transB ? n : k;
       // NaN in the padding: a kernel that reads it would poison the result.
@@ -106,9 +118,24 @@ test('gemm honours strides (lda/ldb/ldc) and subarray views; padding is never re
       const c = cStore.subarray(1);
       const o: GemmOptions = { m, n, k, transA, transB, lda, ldb, ldc, c, bias: seeded(n, 9), activation: 'relu', isa };
       const out = ops.gemm(a, b, o);
-      assert.is(firstMismatch(out, reference(a, b, { ...o, c: undefined }), m, n, ldc), null, `${isa} ${transA}${transB}`);
+      assert.is(firstMismatch(out, reference(a, b, { ...o, c: undefined }), m, n, ldc), null, `${isa} ${m}x${n}x${k} ${transA}${transB}`);
       assert.is(cStore[0], -7, 'the element before the view is untouched');
       for (let i = 0; i < m; i++) for (let j = n; j < ldc && i * ldc + j < c.length; j++) assert.is(c[i * ldc + j], -7, `C padding [${i}][${j}]`);
+    }
+  }
+});
+
+test('gemm matrix-vector products (n = 1, computed as their transpose) match with bias and activation', () => {
+  let seed = 300;
+  for (const isa of isas) {
+    for (const [transA, transB] of transposes) {
+      for (const [m, k] of [[256, 256], [37, 300], [2, 1]] as [number, number][]) {
+        const { a, b } = operands(m, 1, k, seed++);
+        const o: GemmOptions = { m, n: 1, k, transA, transB, bias: new Float32Array([0.25]), activation: 'leaky_relu', slope: 0.3, isa };
+        check(a, b, o, `${isa} ${m}x1x${k} ${transA}${transB}`);
+        check(a, b, { ...o, alpha: 0.5, beta: -2, c: seeded(m, seed++) }, `${isa} ${m}x1x${k} beta`);
+        check(a, b, { ...o, ldc: 3, c: seeded(3 * m, seed++) }, `${isa} ${m}x1x${k} ldc 3`);
+      }
     }
   }
 });
@@ -120,7 +147,7 @@ test('gemm with k = 0 is beta·C then the epilogue; m = 0 gives an empty result'
   assert.is(ops.gemm(new Float32Array(0), new Float32Array(6), { m: 0, n: 2, k: 3 }).length, 0);
 });
 
-test('gemm results are bit-identical for 1 and 2 threads and the async form', async () => {
+test('gemm results are bit-identical for 1, 2 and 3 threads and the async form', async () => {
   const before = info().threads;
   try {
     for (const isa of isas) {
@@ -132,6 +159,9 @@ test('gemm results are bit-identical for 1 and 2 threads and the async form', as
         const one = ops.gemm(a, b, o);
         setThreads(2);
         const two = ops.gemm(a, b, o);
+        setThreads(3); // a 3-way split of C (more threads than cores is allowed)
+        const three = ops.gemm(a, b, o);
+        assert.ok(Buffer.from(one.buffer).equals(Buffer.from(three.buffer)), `${isa}: 1 vs 3 threads`);
         const promised = await ops.gemmAsync(a, b, o);
         assert.is(firstMismatch(one, reference(a, b, o), m, n, n), null);
         assert.ok(Buffer.from(one.buffer).equals(Buffer.from(two.buffer)), `${isa}: 1 vs 2 threads`);
@@ -141,6 +171,22 @@ test('gemm results are bit-identical for 1 and 2 threads and the async form', as
   } finally {
     setThreads(before);
   }
+});
+
+test('concurrent gemmAsync calls each get their own correct result', async () => {
+  const jobs = [0, 1, 2, 3, 4, 5].map((i) => {
+    const [m, n, k] = [40 + 13 * i, 90 - 7 * i, 60 + 31 * i];
+    const { a, b } = operands(m, n, k, 500 + i);
+    const o: GemmOptions = { m, n, k, transA: i % 2 === 1, transB: i % 3 === 1, bias: seeded(n, 600 + i), activation: 'sigmoid' };
+    return { a, b, o, promise: ops.gemmAsync(a, b, o) };
+  });
+  for (const { a, b, o, promise } of jobs) {
+    assert.is(firstMismatch(await promise, reference(a, b, o), o.m, o.n, o.n), null);
+  }
+});
+
+test('gemm refuses to allocate an absurd output', () => {
+  throwsCode(() => ops.gemm(new Float32Array(2 ** 16), new Float32Array(2 ** 16 + 1), { m: 2 ** 16, n: 2 ** 16 + 1, k: 1 }), 'ERR_RECKIT_OUT_OF_RANGE', /too large/);
 });
 
 test('gemmAsync writes into c and resolves with it', async () => {
@@ -153,16 +199,6 @@ test('gemmAsync writes into c and resolves with it', async () => {
   assert.is(firstMismatch(got, reference(a, b, { ...o, c }), m, n, n), null);
 });
 
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.is((error as { code?: string }).code, code, (error as Error).message);
-    if (pattern) assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('gemm rejects bad input with codes and leaves c unchanged', async () => {
   const a = seeded(6, 1), b = seeded(12, 2);

@@ -23,6 +23,7 @@ namespace reckit::binding {
 namespace {
 
 constexpr int64_t kMaxDim = int64_t{1} << 31;
+constexpr int64_t kMaxOutput = int64_t{1} << 32;  // elements of a Float32Array we allocate (16 GiB)
 
 struct GemmCall {
   cpu::GemmKernels kernels;
@@ -151,6 +152,9 @@ GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
     require(option(options, "ldc").IsUndefined(), ErrorCode::InvalidArg, "options.ldc needs options.c");
     require(call.beta == 0.f, ErrorCode::InvalidArg, "options.beta needs options.c (the matrix it scales)");
     call.ldc = call.n;
+    require(static_cast<double>(call.m) * static_cast<double>(call.n) <= static_cast<double>(kMaxOutput),
+            ErrorCode::OutOfRange, "m·n = " + std::to_string(call.m) + "·" + std::to_string(call.n) +
+                                       " is too large for a new output array; pass options.c");
     *c_view = ArrayView<float>{};
   } else {
     const ArrayView<float> c = float32_array(args[2], "options.c");

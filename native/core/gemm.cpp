@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "core/activations.h"
 #include "core/gemm.h"
@@ -20,7 +21,7 @@ namespace {
 // Below this many multiply-adds a call runs on the calling thread: waking the pool costs more than it saves.
 constexpr size_t kParallelMinWork = size_t{96} * 96 * 96;
 // Packing one element costs about this many multiply-adds of micro-kernel time (used to choose the split).
-constexpr size_t kPackCostPerElement = 8;
+constexpr double kPackCostPerElement = 8;
 
 inline size_t round_up(size_t x, size_t unit) { return (x + unit - 1) / unit * unit; }
 inline size_t ceil_div(size_t x, size_t unit) { return (x + unit - 1) / unit; }
@@ -34,7 +35,7 @@ class PackBuffer {
       std::free(data_);
       data_ = nullptr;
       capacity_ = 0;
-      const size_t bytes = round_up(floats * sizeof(float), 64);
+      const size_t bytes = round_up((floats + cpu::kPackSlack) * sizeof(float), 64);
       data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
       if (!data_) throw std::bad_alloc();
       capacity_ = floats;
@@ -76,15 +77,26 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
   if (i0 >= i1 || j0 >= j1) return;
   const cpu::GemmBlocking& bl = K.blocking;
   const size_t mr = bl.mr, nr = bl.nr;
-  const size_t kc_max = std::min(bl.kc, P.k);
-  float* bp = tls_pack_b.get(kc_max * round_up(std::min(bl.nc, j1 - j0), nr));
-  float* ap = tls_pack_a.get(kc_max * round_up(std::min(bl.mc, i1 - i0), mr));
+  // Equal blocks instead of full blocks plus a sliver (k = 300: 150 + 150, not 256 + 44), so no pass runs
+  // a short, overhead-dominated block. KC depends on k alone, never on the split: every thread sums each
+  // element's products in the same blocks, which keeps results identical across thread counts.
+  const size_t kc_max = ceil_div(P.k, ceil_div(P.k, bl.kc));
+  const size_t mc_max = round_up(ceil_div(i1 - i0, ceil_div(i1 - i0, bl.mc)), mr);
+  const size_t nc_max = round_up(ceil_div(j1 - j0, ceil_div(j1 - j0, bl.nc)), nr);
+  // Light path: a panel that only one micro-kernel row (or column) of tiles will read is not worth
+  // copying when its stored layout already is the panel layout (B not transposed: k-steps are rows; A
+  // transposed: likewise). The micro-kernel then reads it in place with its stride, touching only valid
+  // rows/columns.
+  const bool b_in_place = !P.trans_b && i1 - i0 <= mr;
+  const bool a_in_place = P.trans_a && j1 - j0 <= nr;
+  float* bp = b_in_place ? nullptr : tls_pack_b.get(kc_max * nc_max);
+  float* ap = a_in_place ? nullptr : tls_pack_a.get(kc_max * mc_max);
   const GemmEpilogue* epi = P.epilogue;
 
-  for (size_t jc = j0; jc < j1; jc += bl.nc) {
-    const size_t nc = std::min(bl.nc, j1 - jc);
-    for (size_t pc = 0; pc < P.k; pc += bl.kc) {
-      const size_t kc = std::min(bl.kc, P.k - pc);
+  for (size_t jc = j0; jc < j1; jc += nc_max) {
+    const size_t nc = std::min(nc_max, j1 - jc);
+    for (size_t pc = 0; pc < P.k; pc += kc_max) {
+      const size_t kc = std::min(kc_max, P.k - pc);
       const bool first = pc == 0, last = pc + kc == P.k;
       // Later k blocks accumulate onto the partial sums already in C; the epilogue runs once, at the end.
       cpu::GemmStore store{P.alpha,
@@ -94,16 +106,18 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
                            nullptr,
                            epi ? epi->activation : Activation::Linear,
                            epi ? epi->alpha : 0.f};
-      K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
-      for (size_t ic = i0; ic < i1; ic += bl.mc) {
-        const size_t mc = std::min(bl.mc, i1 - ic);
-        K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
+      if (!b_in_place) K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
+      for (size_t ic = i0; ic < i1; ic += mc_max) {
+        const size_t mc = std::min(mc_max, i1 - ic);
+        if (!a_in_place) K.pack_a(a_at(P, ic, pc), P.lda, P.trans_a, mc, kc, ap);
         for (size_t jr = 0; jr < nc; jr += nr) {
           const size_t n_eff = std::min(nr, nc - jr);
           store.bias = (epi && epi->bias) ? epi->bias + jc + jr : nullptr;
+          const float* b_panel = b_in_place ? b_at(P, pc, jc + jr) : bp + jr * kc;
           for (size_t ir = 0; ir < mc; ir += mr) {
-            K.micro(kc, ap + ir * kc, mr, bp + jr * kc, nr, true, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
-                    std::min(mr, mc - ir), n_eff, store);
+            const float* a_panel = a_in_place ? a_at(P, ic + ir, pc) : ap + ir * kc;
+            K.micro(kc, a_panel, a_in_place ? P.lda : mr, b_panel, b_in_place ? P.ldb : nr, !b_in_place,
+                    P.c + (ic + ir) * P.ldc + jc + jr, P.ldc, std::min(mr, mc - ir), n_eff, store);
           }
         }
       }
@@ -134,15 +148,16 @@ struct Grid {
 // tile-rounded compute plus the packing each rectangle does on its own.
 Grid choose_grid(const cpu::GemmBlocking& bl, size_t m, size_t n, size_t k, size_t threads) {
   Grid best{1, threads};
-  size_t best_cost = SIZE_MAX;
+  double best_cost = -1;
   const size_t units_m = ceil_div(m, bl.mr), units_n = ceil_div(n, bl.nr);
   for (size_t rows = 1; rows <= threads; ++rows) {
     if (threads % rows) continue;
     const size_t cols = threads / rows;
     const size_t mb = ceil_div(units_m, rows) * bl.mr, nb = ceil_div(units_n, cols) * bl.nr;
-    const size_t compute = mb * nb * k;
-    const size_t packing = (mb * k * ceil_div(nb, bl.nc) + nb * k) * kPackCostPerElement;
-    if (compute + packing < best_cost) {
+    const double compute = static_cast<double>(mb) * static_cast<double>(nb) * static_cast<double>(k);
+    const double packing = (static_cast<double>(mb) * static_cast<double>(ceil_div(nb, bl.nc)) + static_cast<double>(nb)) *
+                           static_cast<double>(k) * kPackCostPerElement;
+    if (best_cost < 0 || compute + packing < best_cost) {
       best_cost = compute + packing;
       best = {rows, cols};
     }
@@ -162,9 +177,29 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
     scale_only(P);
     return;
   }
+  if (n == 1 && m > 1 && ldc == 1) {
+    // A matrix-vector product would fill 1 of every 16+ columns of each tile. Its transpose, the 1×m row
+    // Cᵀ = op(B)ᵀ·op(A)ᵀ, fills whole tiles and is stored exactly where C is (ldc == 1). Per element it is
+    // the same sum of the same products in the same order, so the result is bit-identical.
+    std::vector<float> bias_row;
+    GemmEpilogue row_epilogue;
+    if (epilogue) {
+      row_epilogue = *epilogue;
+      if (epilogue->bias) {
+        bias_row.assign(m, epilogue->bias[0]);
+        row_epilogue.bias = bias_row.data();
+      }
+    }
+    gemm_f32_with(kernels, trans_b == Transpose::Yes ? Transpose::No : Transpose::Yes,
+                  trans_a == Transpose::Yes ? Transpose::No : Transpose::Yes, 1, m, k, alpha, b, ldb, a, lda, beta, c,
+                  m, epilogue ? &row_epilogue : nullptr);
+    return;
+  }
   ComputePool& pool = ComputePool::instance();
   const size_t threads = pool.threads();
-  if (threads <= 1 || m * n * k < kParallelMinWork) {
+  // In double: m·n·k can exceed 64 bits for shapes the caller's memory could never hold, but this must not wrap.
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (threads <= 1 || work < static_cast<double>(kParallelMinWork)) {
     run_block(kernels, P, 0, m, 0, n);
     return;
   }

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "cpu/cpu_features.h"
-#include "cpu/probe.h"
 #include "cpu/gemm.h"
 #include "cpu/optimizer_ops.h"
+#include "cpu/probe.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {

@@ -14,6 +14,8 @@ namespace reckit::cpu {
 
 // Cache blocking for one ISA (elements). kc: depth of one packed panel pair (B micro-panel kc×nr stays in
 // L1); mc: rows of a packed A block (mc×kc stays in L2); nc: columns of a packed B block (kc×nc in L3).
+constexpr size_t kPackSlack = 16;
+
 struct GemmBlocking {
   size_t mr, nr, mc, kc, nc;
 };
@@ -41,6 +43,7 @@ using GemmMicroKernel = void (*)(size_t kc, const float* a, size_t a_step, const
 
 // Packs op(A)[0..mc) × [0..kc) (a points at its first element, lda = row stride as stored) into
 // ceil(mc/mr) panels of kc×mr floats each, rows past mc zero-filled. trans: A is stored transposed.
+// Pack routines may write up to kPackSlack floats past the end of the packed data (whole-vector stores).
 using GemmPackA = void (*)(const float* a, size_t lda, bool trans, size_t mc, size_t kc, float* dst);
 // Packs op(B)[0..kc) × [0..nc) into ceil(nc/nr) panels of kc×nr floats, columns past nc zero-filled.
 using GemmPackB = void (*)(const float* b, size_t ldb, bool trans, size_t kc, size_t nc, float* dst);

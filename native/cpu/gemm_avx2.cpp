@@ -4,7 +4,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 #include <utility>
 
 #include "cpu/gemm.h"
@@ -21,6 +20,26 @@ constexpr int kNR = 8 * kNV;
 inline __m256i lanes(size_t count) {
   const int n = count >= 8 ? 8 : static_cast<int>(count);
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// In-register transpose of an 8×8 tile: r[i] holds row i on entry, column i on exit.
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // u[4i + j], 128-bit half h = column 4h + j of rows 4i..4i+3.
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    r[j + 4] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
 }
 
 template <bool FULL>
@@ -90,6 +109,7 @@ constexpr auto make_table(std::index_sequence<Ms...>) {
   return t;
 }
 static_assert(kNV == 2, "make_table lists the vector counts explicitly");
+static_assert(kMR <= 8 && kNR == 16, "the transposing packs assume MR <= 8 and NR = 2 x 8");
 constexpr auto kTable = make_table(std::make_index_sequence<kMR>{});
 
 void micro_avx2(size_t kc, const float* a, size_t a_step, const float* b, size_t b_step, bool b_padded, float* c,
@@ -99,17 +119,31 @@ void micro_avx2(size_t kc, const float* a, size_t a_step, const float* b, size_t
   kTable.f[m_eff - 1][nv - 1][mask_b ? 1 : 0](kc, a, a_step, b, b_step, c, ldc, n_eff, s);
 }
 
+// Writes 8 floats where a k-step of the panel has 6: the 2 extra land on the next k-step, which is written
+// afterwards (steps go in increasing order), or in the pack buffer's slack (GemmBlocking contract). Masked
+// stores (vmaskmovps) are microcoded and slow on AMD cores, so they are avoided here.
 void pack_a_avx2(const float* a, size_t lda, bool trans, size_t mc, size_t kc, float* dst) {
   for (size_t r0 = 0; r0 < mc; r0 += kMR, dst += kc * kMR) {
     const size_t rows = mc - r0 < static_cast<size_t>(kMR) ? mc - r0 : kMR;
-    for (size_t p = 0; p < kc; ++p) {
-      float* out = dst + p * kMR;
-      if (trans) {
-        std::memcpy(out, a + p * lda + r0, rows * sizeof(float));
+    if (trans) {
+      const float* src = a + r0;
+      if (r0 + 8 <= mc) {
+        // 8 floats of this block's rows: in bounds, so a plain load (the 2 extra are overwritten).
+        for (size_t p = 0; p < kc; ++p, src += lda) _mm256_storeu_ps(dst + p * kMR, _mm256_loadu_ps(src));
       } else {
-        for (size_t i = 0; i < rows; ++i) out[i] = a[(r0 + i) * lda + p];
+        const __m256i m = lanes(rows);
+        for (size_t p = 0; p < kc; ++p, src += lda) _mm256_storeu_ps(dst + p * kMR, _mm256_maskload_ps(src, m));
       }
-      for (size_t i = rows; i < static_cast<size_t>(kMR); ++i) out[i] = 0.f;
+    } else {
+      // Strided rows: 8 k-steps of each row (rows past mc as zeros), transposed in registers.
+      for (size_t p0 = 0; p0 < kc; p0 += 8) {
+        const size_t steps = kc - p0 < 8 ? kc - p0 : 8;
+        const __m256i m = lanes(steps);
+        __m256 r[8];
+        for (size_t i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_maskload_ps(a + (r0 + i) * lda + p0, m) : _mm256_setzero_ps();
+        transpose8(r);
+        for (size_t q = 0; q < steps; ++q) _mm256_storeu_ps(dst + (p0 + q) * kMR, r[q]);
+      }
     }
   }
 }
@@ -120,17 +154,31 @@ void pack_b_avx2(const float* b, size_t ldb, bool trans, size_t kc, size_t nc, f
     if (!trans) {
       const __m256i m0 = lanes(cols), m1 = lanes(cols > 8 ? cols - 8 : 0);
       const float* src = b + j0;
-      for (size_t p = 0; p < kc; ++p, src += ldb) {
-        _mm256_storeu_ps(dst + p * kNR, _mm256_maskload_ps(src, m0));
-        _mm256_storeu_ps(dst + p * kNR + 8, _mm256_maskload_ps(src + 8, m1));
+      if (cols == static_cast<size_t>(kNR)) {
+        for (size_t p = 0; p < kc; ++p, src += ldb) {
+          _mm256_storeu_ps(dst + p * kNR, _mm256_loadu_ps(src));
+          _mm256_storeu_ps(dst + p * kNR + 8, _mm256_loadu_ps(src + 8));
+        }
+      } else {
+        for (size_t p = 0; p < kc; ++p, src += ldb) {
+          _mm256_storeu_ps(dst + p * kNR, _mm256_maskload_ps(src, m0));
+          _mm256_storeu_ps(dst + p * kNR + 8, _mm256_maskload_ps(src + 8, m1));
+        }
       }
     } else {
-      for (size_t j = 0; j < cols; ++j) {
-        const float* src = b + (j0 + j) * ldb;
-        for (size_t p = 0; p < kc; ++p) dst[p * kNR + j] = src[p];
-      }
-      for (size_t j = cols; j < static_cast<size_t>(kNR); ++j) {
-        for (size_t p = 0; p < kc; ++p) dst[p * kNR + j] = 0.f;
+      // op(B) columns are rows of the stored matrix: 8 k-steps of 8 columns at a time, transposed in registers.
+      for (size_t p0 = 0; p0 < kc; p0 += 8) {
+        const size_t steps = kc - p0 < 8 ? kc - p0 : 8;
+        const __m256i m = lanes(steps);
+        for (size_t half = 0; half < 2; ++half) {
+          __m256 r[8];
+          for (size_t j = 0; j < 8; ++j) {
+            const size_t col = half * 8 + j;
+            r[j] = col < cols ? _mm256_maskload_ps(b + (j0 + col) * ldb + p0, m) : _mm256_setzero_ps();
+          }
+          transpose8(r);
+          for (size_t q = 0; q < steps; ++q) _mm256_storeu_ps(dst + (p0 + q) * kNR + half * 8, r[q]);
+        }
       }
     }
   }
