@@ -13,3 +13,9 @@ export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
 export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
 export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
+export { CosineIndex } from './cosine-index';
+export type {
+  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage, LoadOptions,
+} from './cosine-index';
+export { mergeTopK } from './merge-topk';
+export type { ShardResult } from './merge-topk';

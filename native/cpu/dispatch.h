@@ -7,6 +7,7 @@
 
 #include "cpu/cpu_features.h"
 #include "cpu/probe.h"
+#include "cpu/topk_scan.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {
@@ -15,6 +16,7 @@ struct Kernels {
   Isa isa;
   VectorOps vector;
   ProbeOps probe;
+  TopkScan topk;
 };
 
 // The active table: RECKIT_ISA (if set and supported) else the best supported ISA.
