@@ -308,6 +308,7 @@ bool CosineIndex::get(uint64_t id, float* out) const {
 MemoryUsage CosineIndex::memory_usage() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   MemoryUsage m;
+  if (disposed_) return m;
   // Mapped rows are counted too: they are the index's working set, though shared with other processes.
   m.vectors = store_.capacity() * store_.row_bytes() + scales_.capacity() * sizeof(float);
   m.rerank = exact_.capacity() * exact_.row_bytes();
