@@ -12,6 +12,10 @@
 
 #include "core/error.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace reckit {
 
 const char* metric_name(Metric m) { return m == Metric::Cosine ? "cosine" : "ip"; }
@@ -29,6 +33,8 @@ const char* storage_name(Storage s) {
 namespace {
 
 constexpr size_t kAlign = 64;
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kHugeThreshold = size_t{8} << 20;
 constexpr size_t kMaxRows = 0xffffffffu - 1;  // rows are uint32 in the scan
 constexpr uint64_t kMaxId = (uint64_t{1} << 63) - 1;  // results carry ids as int64 with -1 for "none"
 constexpr float kF16Max = 65504.0f;
@@ -78,9 +84,16 @@ void RowBuffer::borrow(const uint8_t* data, size_t rows, std::shared_ptr<const v
 void RowBuffer::reserve(size_t rows, size_t keep) {
   if (rows <= capacity_ && !owner_) return;
   const size_t grown = std::max(rows, capacity_ + capacity_ / 2 + 16);
-  const size_t bytes = ((grown * row_bytes_ + kAlign - 1) / kAlign) * kAlign;
-  auto* fresh = static_cast<uint8_t*>(std::aligned_alloc(kAlign, std::max(bytes, kAlign)));
+  // Large matrices go on 2 MiB boundaries and ask for transparent huge pages: a scan streams them, and
+  // with 4 KiB pages the hardware prefetcher stops at every page boundary and the TLB misses constantly.
+  const bool huge = grown * row_bytes_ >= kHugeThreshold;
+  const size_t align = huge ? kHugePage : kAlign;
+  const size_t bytes = std::max(align, (grown * row_bytes_ + align - 1) / align * align);
+  auto* fresh = static_cast<uint8_t*>(std::aligned_alloc(align, bytes));
   if (!fresh) throw std::bad_alloc();
+#if defined(__linux__)
+  if (huge) madvise(fresh, bytes, MADV_HUGEPAGE);  // advice only: failure just means small pages
+#endif
   if (keep) std::memcpy(fresh, data_, keep * row_bytes_);
   if (!owner_) std::free(data_);
   owner_.reset();

@@ -22,7 +22,8 @@ namespace reckit {
 namespace {
 
 constexpr size_t kTileRows = 1024;        // single-query tile: scores stay in L1
-constexpr size_t kBlockTileRows = 96;     // batch tile: 8 x 12 (AVX-512) or 16 x 6 (AVX2) register blocks
+constexpr size_t kBlockTileRows = 192;    // batch tile: 16 x 12 (AVX-512) or 32 x 6 (AVX2) register blocks
+constexpr size_t kBlocksPerGroup = 8;     // 32-query blocks that share each row tile while it is in cache
 constexpr size_t kBatchMinQueries = 8;    // below this, per-query streaming beats the 32-wide kernel
 constexpr size_t kMinRowsPerTask = 16384; // keeps small scans on one thread
 constexpr size_t kQB = cpu::kTopkQueryBlock;
@@ -147,17 +148,28 @@ struct IndexSearch {
     return margins[qi] > 0 ? c.take_candidates() : std::move(c.hits());
   }
 
-  // A block of up to 32 queries over rows [begin, end); one result list per query of the block.
-  std::vector<std::vector<topk::Hit>> scan_block(size_t q0, size_t nq, size_t begin, size_t end) const {
+  // A group of up to kBlocksPerGroup x 32 queries over rows [begin, end): each tile of rows is decoded
+  // once and then scored against every 32-query block while it is still in cache, so the matrix is read
+  // from memory once per group rather than once per block. One result list per query of the group.
+  std::vector<std::vector<topk::Hit>> scan_group(size_t q0, size_t nq, size_t begin, size_t end) const {
     const auto& t = ix.kernels_.topk;
+    const size_t blocks = (nq + kQB - 1) / kQB;
     std::vector<topk::Collector> cs;
     cs.reserve(nq);
     for (size_t i = 0; i < nq; ++i) cs.emplace_back(heap_k, ix.row_ids_.data(), margins[q0 + i]);
-    AlignedFloats qpack(dp * kQB), out(kBlockTileRows * kQB), lo(kQB);
-    for (size_t k = 0; k < dp; ++k) {
-      for (size_t i = 0; i < kQB; ++i) qpack.data[k * kQB + i] = i < nq ? qbuf[(q0 + i) * dp + k] : 0.0f;
+    AlignedFloats qpack(blocks * dp * kQB), out(kBlockTileRows * kQB), lo(blocks * kQB);
+    for (size_t b = 0; b < blocks; ++b) {
+      for (size_t k = 0; k < dp; ++k) {
+        for (size_t i = 0; i < kQB; ++i) {
+          const size_t q = b * kQB + i;
+          qpack.data[(b * dp + k) * kQB + i] = q < nq ? qbuf[(q0 + q) * dp + k] : 0.0f;
+        }
+      }
+      for (size_t i = 0; i < kQB; ++i) {
+        const size_t q = b * kQB + i;
+        lo.data[b * kQB + i] = q < nq ? cs[q].floor() : std::numeric_limits<float>::infinity();
+      }
     }
-    for (size_t i = 0; i < kQB; ++i) lo.data[i] = i < nq ? cs[i].floor() : std::numeric_limits<float>::infinity();
     std::unique_ptr<AlignedFloats> decoded;
     if (ix.config_.storage != Storage::F32) decoded.reset(new AlignedFloats(kBlockTileRows * dp));
     uint32_t hits[kBlockTileRows];
@@ -174,19 +186,22 @@ struct IndexSearch {
           break;
       }
       if (!tile_rows) tile_rows = decoded->data;
-      t.score_block_f32(qpack.data, tile_rows, count, dp, lo.data, out.data, hits);
-      for (size_t j = 0; j < count; ++j) {
-        uint32_t m = hits[j];
-        while (m) {
-          const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
-          m &= m - 1;
-          const float s = out.data[j * kQB + i];
-          topk::Collector& c = cs[i];
-          if (s >= c.floor()) {
-            const uint32_t row = static_cast<uint32_t>(r + j);
-            if (eligible(q0 + i, row)) {
-              c.offer(s, row);
-              lo.data[i] = c.floor();
+      for (size_t b = 0; b < blocks; ++b) {
+        float* block_lo = lo.data + b * kQB;
+        t.score_block_f32(qpack.data + b * dp * kQB, tile_rows, count, dp, block_lo, out.data, hits);
+        for (size_t j = 0; j < count; ++j) {
+          uint32_t m = hits[j];
+          while (m) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
+            m &= m - 1;
+            const float s = out.data[j * kQB + i];
+            topk::Collector& c = cs[b * kQB + i];
+            if (s >= c.floor()) {
+              const uint32_t row = static_cast<uint32_t>(r + j);
+              if (eligible(q0 + b * kQB + i, row)) {
+                c.offer(s, row);
+                block_lo[i] = c.floor();
+              }
             }
           }
         }
@@ -220,14 +235,20 @@ struct IndexSearch {
         pool.parallel_chunks(rows, ranges, [&](size_t, size_t begin, size_t end) { gather(qi, scan_single(qi, begin, end)); });
       }
     } else {
+      // Tasks = query groups x row ranges. Groups hold at most kBlocksPerGroup blocks and their count is
+      // a multiple of the thread count when there are enough blocks, so threads get equal shares.
       const size_t blocks = (n + kQB - 1) / kQB;
-      const size_t ranges = std::min(max_ranges, std::max<size_t>(1, (threads + blocks - 1) / blocks));
-      const size_t tasks = blocks * ranges;
+      size_t groups = (blocks + kBlocksPerGroup - 1) / kBlocksPerGroup;
+      if (groups >= threads) groups = std::min(blocks, (groups + threads - 1) / threads * threads);
+      const size_t per_group = (blocks + groups - 1) / groups;
+      groups = (blocks + per_group - 1) / per_group;
+      const size_t ranges = std::min(max_ranges, std::max<size_t>(1, (threads + groups - 1) / groups));
+      const size_t tasks = groups * ranges;
       pool.parallel_chunks(tasks, tasks, [&](size_t task, size_t, size_t) {
-        const size_t b = task / ranges, r = task % ranges;
-        const size_t q0 = b * kQB, nq = std::min(kQB, n - q0);
+        const size_t g = task / ranges, r = task % ranges;
+        const size_t q0 = g * per_group * kQB, nq = std::min(per_group * kQB, n - q0);
         const size_t begin = rows * r / ranges, end = rows * (r + 1) / ranges;
-        auto results = scan_block(q0, nq, begin, end);
+        auto results = scan_group(q0, nq, begin, end);
         for (size_t i = 0; i < nq; ++i) gather(q0 + i, std::move(results[i]));
       });
     }

@@ -25,48 +25,37 @@ inline __m256 load_i8(const int8_t* p) {
   return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
-// One row: even and odd 8-lane chunks in two accumulators, then one horizontal sum; two rows per
-// iteration for memory-level parallelism (each row's order is unchanged).
-#define RECKIT_ROW_LOOP(LOAD, ROWS, OUT_EXPR)                                                       \
-  size_t j = 0;                                                                                     \
-  for (; j + 2 <= n; j += 2) {                                                                      \
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(),           \
-           b1 = _mm256_setzero_ps();                                                                \
-    const auto* x0 = ROWS + j * dp;                                                                 \
-    const auto* x1 = x0 + dp;                                                                       \
-    for (size_t i = 0; i < dp; i += 16) {                                                           \
-      const __m256 q0 = _mm256_loadu_ps(q + i), q1 = _mm256_loadu_ps(q + i + 8);                    \
-      a0 = _mm256_fmadd_ps(q0, LOAD(x0 + i), a0);                                                   \
-      a1 = _mm256_fmadd_ps(q1, LOAD(x0 + i + 8), a1);                                               \
-      b0 = _mm256_fmadd_ps(q0, LOAD(x1 + i), b0);                                                   \
-      b1 = _mm256_fmadd_ps(q1, LOAD(x1 + i + 8), b1);                                               \
-    }                                                                                               \
-    { const size_t r = j;     const float s = hsum256(_mm256_add_ps(a0, a1)); out[r] = OUT_EXPR; }  \
-    { const size_t r = j + 1; const float s = hsum256(_mm256_add_ps(b0, b1)); out[r] = OUT_EXPR; }  \
-  }                                                                                                 \
-  for (; j < n; ++j) {                                                                              \
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();                                     \
-    const auto* x0 = ROWS + j * dp;                                                                 \
-    for (size_t i = 0; i < dp; i += 16) {                                                           \
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LOAD(x0 + i), a0);                               \
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), LOAD(x0 + i + 8), a1);                       \
-    }                                                                                               \
-    { const size_t r = j; const float s = hsum256(_mm256_add_ps(a0, a1)); out[r] = OUT_EXPR; }      \
+// Rows are streamed strictly one after another (one sequential stream for the hardware prefetcher).
+// Each row's order is fixed: 8-lane chunk c goes to accumulator c % 4, then one horizontal sum.
+template <typename Load, typename T>
+inline float dot_row(const float* q, const T* x, size_t dp, Load load) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= dp; i += 32) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load(x + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load(x + i + 8), a1);
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 16), load(x + i + 16), a2);
+    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 24), load(x + i + 24), a3);
   }
+  if (i < dp) {  // dp is a multiple of 16: one pair of chunks left
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load(x + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load(x + i + 8), a1);
+  }
+  return hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
 
 void score_f32_avx2(const float* q, const float* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(_mm256_loadu_ps, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, [](const float* p) { return _mm256_loadu_ps(p); });
 }
 void score_bf16_avx2(const float* q, const uint16_t* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_bf16, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, load_bf16);
 }
 void score_f16_avx2(const float* q, const uint16_t* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_f16, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, load_f16);
 }
 void score_i8_avx2(const float* q, const int8_t* rows, const float* scales, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_i8, rows, scales[r] * s)
+  for (size_t j = 0; j < n; ++j) out[j] = scales[j] * dot_row(q, rows + j * dp, dp, load_i8);
 }
-#undef RECKIT_ROW_LOOP
 
 void decode_bf16_avx2(const uint16_t* rows, size_t n, size_t dp, float* out) {
   for (size_t i = 0; i < n * dp; i += 8) _mm256_storeu_ps(out + i, load_bf16(rows + i));

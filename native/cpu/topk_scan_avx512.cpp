@@ -27,67 +27,40 @@ inline __m512 load_i8(const int8_t* p) {
   return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 }
 
-// One row in a fixed order: even and odd 16-lane chunks in two accumulators, then one horizontal sum.
-// Four rows are interleaved per iteration for memory-level parallelism; each row's order is unchanged.
-#define RECKIT_ROW_LOOP(LOAD, ROWS, OUT_EXPR)                                                         \
-  size_t j = 0;                                                                                       \
-  for (; j + 4 <= n; j += 4) {                                                                        \
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(),             \
-           b1 = _mm512_setzero_ps(), c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(),             \
-           d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps();                                        \
-    const auto* x0 = ROWS + j * dp;                                                                   \
-    const auto* x1 = x0 + dp;                                                                         \
-    const auto* x2 = x1 + dp;                                                                         \
-    const auto* x3 = x2 + dp;                                                                         \
-    size_t i = 0;                                                                                     \
-    for (; i + 32 <= dp; i += 32) {                                                                   \
-      const __m512 q0 = _mm512_loadu_ps(q + i), q1 = _mm512_loadu_ps(q + i + 16);                     \
-      a0 = _mm512_fmadd_ps(q0, LOAD(x0 + i), a0);                                                     \
-      a1 = _mm512_fmadd_ps(q1, LOAD(x0 + i + 16), a1);                                                \
-      b0 = _mm512_fmadd_ps(q0, LOAD(x1 + i), b0);                                                     \
-      b1 = _mm512_fmadd_ps(q1, LOAD(x1 + i + 16), b1);                                                \
-      c0 = _mm512_fmadd_ps(q0, LOAD(x2 + i), c0);                                                     \
-      c1 = _mm512_fmadd_ps(q1, LOAD(x2 + i + 16), c1);                                                \
-      d0 = _mm512_fmadd_ps(q0, LOAD(x3 + i), d0);                                                     \
-      d1 = _mm512_fmadd_ps(q1, LOAD(x3 + i + 16), d1);                                                \
-    }                                                                                                 \
-    if (i < dp) {                                                                                     \
-      const __m512 q0 = _mm512_loadu_ps(q + i);                                                       \
-      a0 = _mm512_fmadd_ps(q0, LOAD(x0 + i), a0);                                                     \
-      b0 = _mm512_fmadd_ps(q0, LOAD(x1 + i), b0);                                                     \
-      c0 = _mm512_fmadd_ps(q0, LOAD(x2 + i), c0);                                                     \
-      d0 = _mm512_fmadd_ps(q0, LOAD(x3 + i), d0);                                                     \
-    }                                                                                                 \
-    { const size_t r = j;     const float s = hsum512(_mm512_add_ps(a0, a1)); out[r] = OUT_EXPR; }    \
-    { const size_t r = j + 1; const float s = hsum512(_mm512_add_ps(b0, b1)); out[r] = OUT_EXPR; }    \
-    { const size_t r = j + 2; const float s = hsum512(_mm512_add_ps(c0, c1)); out[r] = OUT_EXPR; }    \
-    { const size_t r = j + 3; const float s = hsum512(_mm512_add_ps(d0, d1)); out[r] = OUT_EXPR; }    \
-  }                                                                                                   \
-  for (; j < n; ++j) {                                                                                \
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();                                       \
-    const auto* x0 = ROWS + j * dp;                                                                   \
-    size_t i = 0;                                                                                     \
-    for (; i + 32 <= dp; i += 32) {                                                                   \
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), LOAD(x0 + i), a0);                                 \
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), LOAD(x0 + i + 16), a1);                       \
-    }                                                                                                 \
-    if (i < dp) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), LOAD(x0 + i), a0);                       \
-    { const size_t r = j; const float s = hsum512(_mm512_add_ps(a0, a1)); out[r] = OUT_EXPR; }        \
+// Rows are streamed strictly one after another, which keeps the hardware prefetcher on a single
+// sequential stream (interleaving several rows measured at half the read bandwidth on f32 matrices).
+// Each row's order is fixed: 16-lane chunk c goes to accumulator c % 4, then one horizontal sum.
+template <typename Load, typename T>
+inline float dot_row(const float* q, const T* x, size_t dp, Load load) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 64 <= dp; i += 64) {
+    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), load(x + i), a0);
+    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), load(x + i + 16), a1);
+    a2 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 32), load(x + i + 32), a2);
+    a3 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 48), load(x + i + 48), a3);
   }
+  if (i + 32 <= dp) {
+    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), load(x + i), a0);
+    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), load(x + i + 16), a1);
+    i += 32;
+  }
+  if (i < dp) a2 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), load(x + i), a2);
+  return hsum512(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
 
 void score_f32_avx512(const float* q, const float* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(_mm512_loadu_ps, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, [](const float* p) { return _mm512_loadu_ps(p); });
 }
 void score_bf16_avx512(const float* q, const uint16_t* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_bf16, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, load_bf16);
 }
 void score_f16_avx512(const float* q, const uint16_t* rows, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_f16, rows, s)
+  for (size_t j = 0; j < n; ++j) out[j] = dot_row(q, rows + j * dp, dp, load_f16);
 }
 void score_i8_avx512(const float* q, const int8_t* rows, const float* scales, size_t n, size_t dp, float* out) {
-  RECKIT_ROW_LOOP(load_i8, rows, scales[r] * s)
+  for (size_t j = 0; j < n; ++j) out[j] = scales[j] * dot_row(q, rows + j * dp, dp, load_i8);
 }
-#undef RECKIT_ROW_LOOP
 
 void decode_bf16_avx512(const uint16_t* rows, size_t n, size_t dp, float* out) {
   for (size_t i = 0; i < n * dp; i += 16) _mm512_storeu_ps(out + i, load_bf16(rows + i));
