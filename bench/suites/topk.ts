@@ -192,12 +192,12 @@ function plainJs(c: Case, data: Float32Array, queries: Float32Array): void {
   singleRow(c, 'plain JS loop', 1, single.medianMs, 4);
 }
 
-function chart(c: Case, measurements: Measurement[], caseName: string, unit: string): void {
+function chart(c: Case, measurements: Measurement[], caseName: string, unit: string, direction: string): void {
   const rows = measurements.filter((m) => m.case === caseName);
   const dir = path.join(packageRoot, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `topk-${caseName.replace(/[^a-z0-9]+/gi, '-')}.svg`);
-  writeBarChartSvg(file, `${caseName} (${unit})`, rows.map((m) => ({ label: `${m.impl} (${m.threads}t)`, value: m.value, group: m.impl.startsWith('reckit') ? 'reckit' : m.impl })), unit);
+  writeBarChartSvg(file, `${caseName} (${unit}, ${direction})`, rows.map((m) => ({ label: `${m.impl} (${m.threads}t)`, value: m.value, group: m.impl.startsWith('reckit') ? 'reckit' : m.impl })), unit);
   c.ctx.note(`chart: ${path.relative(process.cwd(), file)}`);
 }
 
@@ -220,8 +220,8 @@ export const topkSuite: Suite = {
       hnswlib(c, data, queries);
       await tfjs(c, data, queries);
       plainJs(c, data, queries);
-      chart(c, out, c.single, 'ms, lower is better');
-      chart(c, out, c.batch, 'QPS, higher is better');
+      chart(c, out, c.single, 'ms', 'lower is better');
+      chart(c, out, c.batch, 'QPS', 'higher is better');
     }
     return out;
   },
