@@ -8,9 +8,9 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <unordered_set>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -124,51 +124,83 @@ bool CosineIndex::disposed() const {
   return disposed_;
 }
 
+namespace {
+
+// One row's problems in a single branch-free pass the compiler vectorizes; the slow path that names the
+// element runs only for a bad row.
+struct RowCheck {
+  bool finite, nonzero;
+  float maxabs;
+};
+
+RowCheck check_row(const float* v, size_t d) {
+  bool finite = true, nonzero = false;
+  float maxabs = 0;
+  for (size_t i = 0; i < d; ++i) {
+    finite &= (v[i] - v[i]) == 0.0f;  // false for NaN and +-Inf
+    nonzero |= v[i] != 0.0f;
+    maxabs = std::max(maxabs, std::fabs(v[i]));
+  }
+  return {finite, nonzero, maxabs};
+}
+
+}  // namespace
+
 void CosineIndex::validate_vectors(const float* vectors, size_t n) const {
   const size_t d = config_.dim;
-  for (size_t r = 0; r < n; ++r) {
-    const float* v = vectors + r * d;
-    double sumsq = 0;
-    for (size_t i = 0; i < d; ++i) {
-      if (!std::isfinite(v[i])) {
-        fail(ErrorCode::OutOfRange, "vectors[" + std::to_string(r * d + i) + "] is " +
-                                        (std::isnan(v[i]) ? "NaN" : "infinite") + "; values must be finite");
-      }
-      sumsq += static_cast<double>(v[i]) * v[i];
-    }
-    if (config_.metric == Metric::Cosine) {
-      require(sumsq > 0, ErrorCode::OutOfRange,
-              "vector " + std::to_string(r) + " is the zero vector, which has no cosine similarity");
-    } else if (config_.storage == Storage::F16) {
-      for (size_t i = 0; i < d; ++i) {
-        require(std::fabs(v[i]) <= kF16Max, ErrorCode::OutOfRange,
-                "vectors[" + std::to_string(r * d + i) + "] is outside the f16 range (|x| <= 65504); use bf16 or f32");
+  // Rows are checked in parallel; the first bad row (lowest index) is reported, whatever the chunking.
+  std::vector<size_t> first_bad(ComputePool::instance().threads() + 1, n);
+  ComputePool::instance().parallel_for(n, 4096, [&](size_t chunk, size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      const RowCheck c = check_row(vectors + r * d, d);
+      const bool bad = !c.finite || (config_.metric == Metric::Cosine && !c.nonzero) ||
+                       (config_.metric == Metric::Ip && config_.storage == Storage::F16 && c.maxabs > kF16Max);
+      if (bad) {
+        first_bad[chunk] = r;
+        return;
       }
     }
+  });
+  const size_t r = *std::min_element(first_bad.begin(), first_bad.end());
+  if (r == n) return;
+  const float* v = vectors + r * d;
+  for (size_t i = 0; i < d; ++i) {
+    if (!std::isfinite(v[i])) {
+      fail(ErrorCode::OutOfRange, "vectors[" + std::to_string(r * d + i) + "] is " +
+                                      (std::isnan(v[i]) ? "NaN" : "infinite") + "; values must be finite");
+    }
+  }
+  if (config_.metric == Metric::Cosine) {
+    fail(ErrorCode::OutOfRange, "vector " + std::to_string(r) + " is the zero vector, which has no cosine similarity");
+  }
+  for (size_t i = 0; i < d; ++i) {
+    require(std::fabs(v[i]) <= kF16Max, ErrorCode::OutOfRange,
+            "vectors[" + std::to_string(r * d + i) + "] is outside the f16 range (|x| <= 65504); use bf16 or f32");
   }
 }
 
-// Encodes one input vector into row `row` of every buffer (normalizing first for cosine).
-void CosineIndex::write_row(size_t row, const float* vector) {
+// Encodes one input vector into row `row` of every buffer (normalizing first for cosine). `v` is dp
+// floats of scratch. Returns the row's norm and (i8) scale for the rerank bound.
+CosineIndex::RowStats CosineIndex::write_row(size_t row, const float* vector, float* v) {
   const size_t d = config_.dim;
-  std::vector<float> v(dp_, 0.0f);
+  std::fill(v, v + dp_, 0.0f);
   if (config_.metric == Metric::Cosine) {
     double sumsq = 0;
     for (size_t i = 0; i < d; ++i) sumsq += static_cast<double>(vector[i]) * vector[i];
     const double inv = 1.0 / std::sqrt(sumsq);
     for (size_t i = 0; i < d; ++i) v[i] = static_cast<float>(vector[i] * inv);
   } else {
-    std::copy(vector, vector + d, v.begin());
+    std::copy(vector, vector + d, v);
   }
   double norm = 0, maxabs = 0;
   for (size_t i = 0; i < d; ++i) {
     norm += static_cast<double>(v[i]) * v[i];
     maxabs = std::max(maxabs, static_cast<double>(std::fabs(v[i])));
   }
-  max_norm_ = std::max(max_norm_, std::sqrt(norm));
+  RowStats stats{std::sqrt(norm), 0.0};
   uint8_t* dst = store_.row(row);
   switch (config_.storage) {
-    case Storage::F32: std::memcpy(dst, v.data(), dp_ * sizeof(float)); break;
+    case Storage::F32: std::memcpy(dst, v, dp_ * sizeof(float)); break;
     case Storage::BF16: {
       auto* h = reinterpret_cast<uint16_t*>(dst);
       for (size_t i = 0; i < dp_; ++i) h[i] = cpu::f32_to_bf16(v[i]);
@@ -188,32 +220,35 @@ void CosineIndex::write_row(size_t row, const float* vector) {
         q[i] = static_cast<int8_t>(std::max(-127.0, std::min(127.0, t)));
       }
       scales_[row] = scale;
-      max_scale_ = std::max(max_scale_, static_cast<double>(scale));
+      stats.scale = scale;
       break;
     }
   }
-  if (config_.rerank) std::memcpy(exact_.row(row), v.data(), dp_ * sizeof(float));
+  if (config_.rerank) std::memcpy(exact_.row(row), v, dp_ * sizeof(float));
+  return stats;
+}
+
+// Throws ERR_RECKIT_INVALID_ARG naming an id that appears twice in ids[0..n) (found by sorting a copy).
+static void require_unique(const uint64_t* ids, size_t n) {
+  std::vector<uint64_t> sorted(ids, ids + n);
+  std::sort(sorted.begin(), sorted.end());
+  auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+  if (dup != sorted.end()) fail(ErrorCode::InvalidArg, "id " + std::to_string(*dup) + " appears twice in this call");
 }
 
 void CosineIndex::insert_locked(const uint64_t* ids, size_t n, const float* vectors, bool allow_existing) {
   check_alive();
   // 1. Validate everything before touching the index.
-  {
-    std::unordered_set<uint64_t> seen;
-    seen.reserve(n * 2);
-    for (size_t i = 0; i < n; ++i) {
-      require(ids[i] <= kMaxId, ErrorCode::OutOfRange, "ids[" + std::to_string(i) + "] is above 2^63-1");
-      require(seen.insert(ids[i]).second, ErrorCode::InvalidArg,
-              "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " appears twice in this call");
-      if (!allow_existing) {
-        require(id_rows_.count(ids[i]) == 0, ErrorCode::InvalidArg,
-                "id " + std::to_string(ids[i]) + " is already in the index (use upsert to replace it)");
-      }
-    }
-  }
-  validate_vectors(vectors, n);
   size_t fresh = 0;
-  for (size_t i = 0; i < n; ++i) fresh += id_rows_.count(ids[i]) == 0;
+  for (size_t i = 0; i < n; ++i) {
+    require(ids[i] <= kMaxId, ErrorCode::OutOfRange, "ids[" + std::to_string(i) + "] is above 2^63-1");
+    const bool present = id_rows_.count(ids[i]) != 0;
+    require(allow_existing || !present, ErrorCode::InvalidArg,
+            "id " + std::to_string(ids[i]) + " is already in the index (use upsert to replace it)");
+    fresh += !present;
+  }
+  require_unique(ids, n);
+  validate_vectors(vectors, n);
   require(rows_ + fresh <= kMaxRows, ErrorCode::OutOfRange, "an index holds at most 2^32-2 vectors");
   // 2. Allocate (may throw bad_alloc; nothing changed yet).
   const size_t total = rows_ + fresh;
@@ -223,19 +258,33 @@ void CosineIndex::insert_locked(const uint64_t* ids, size_t n, const float* vect
   if (config_.storage == Storage::I8) scales_.reserve(total);
   row_ids_.reserve(total);
   id_rows_.reserve(total);
-  // 3. Commit.
+  std::vector<uint32_t> target(n);
+  std::vector<RowStats> chunk_stats(ComputePool::instance().threads() + 1);
+  // 3. Commit: ids to rows here, then the rows' encoding in parallel (each chunk writes only its rows).
   if (config_.storage == Storage::I8) scales_.resize(total);
   for (size_t i = 0; i < n; ++i) {
     auto found = id_rows_.find(ids[i]);
-    size_t row;
     if (found != id_rows_.end()) {
-      row = found->second;
+      target[i] = found->second;
     } else {
-      row = rows_++;
+      target[i] = static_cast<uint32_t>(rows_++);
       row_ids_.push_back(ids[i]);
-      id_rows_.emplace(ids[i], static_cast<uint32_t>(row));
+      id_rows_.emplace(ids[i], target[i]);
     }
-    write_row(row, vectors + i * config_.dim);
+  }
+  ComputePool::instance().parallel_for(n, 1024, [&](size_t chunk, size_t begin, size_t end) {
+    std::vector<float> scratch(dp_);
+    RowStats m;
+    for (size_t i = begin; i < end; ++i) {
+      const RowStats s = write_row(target[i], vectors + i * config_.dim, scratch.data());
+      m.norm = std::max(m.norm, s.norm);
+      m.scale = std::max(m.scale, s.scale);
+    }
+    chunk_stats[chunk] = m;
+  });
+  for (const RowStats& m : chunk_stats) {
+    max_norm_ = std::max(max_norm_, m.norm);
+    max_scale_ = std::max(max_scale_, m.scale);
   }
 }
 
@@ -257,16 +306,11 @@ void CosineIndex::upsert(const uint64_t* ids, size_t n, const float* vectors) {
 void CosineIndex::remove(const uint64_t* ids, size_t n) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   check_alive();
-  {
-    std::unordered_set<uint64_t> seen;
-    seen.reserve(n * 2);
-    for (size_t i = 0; i < n; ++i) {
-      require(seen.insert(ids[i]).second, ErrorCode::InvalidArg,
-              "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " appears twice in this call");
-      require(id_rows_.count(ids[i]) != 0, ErrorCode::OutOfRange,
-              "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not in the index");
-    }
+  for (size_t i = 0; i < n; ++i) {
+    require(id_rows_.count(ids[i]) != 0, ErrorCode::OutOfRange,
+            "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not in the index");
   }
+  require_unique(ids, n);
   own_buffers();
   for (size_t i = 0; i < n; ++i) {
     auto found = id_rows_.find(ids[i]);

@@ -136,7 +136,10 @@ class CosineIndex {
   void check_alive() const;
   void validate_vectors(const float* vectors, size_t n) const;
   void insert_locked(const uint64_t* ids, size_t n, const float* vectors, bool allow_existing);
-  void write_row(size_t row, const float* vector);
+  struct RowStats {
+    double norm = 0, scale = 0;
+  };
+  RowStats write_row(size_t row, const float* vector, float* scratch);
   void own_buffers();  // before any write: copies borrowed (mapped) rows into owned memory
   double search_margin(const float* q) const;
 
