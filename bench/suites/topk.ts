@@ -207,7 +207,9 @@ export const topkSuite: Suite = {
   async run(ctx) {
     const out: Measurement[] = [];
     const threadCounts = [...new Set([1, ctx.limits.threads])];
-    const sizes = ctx.quick ? [20000] : [100000, 1000000];
+    // RECKIT_BENCH_TOPK_N=100000,1000000 picks the corpus sizes (e.g. one size for a shorter run).
+    const fromEnv = (process.env.RECKIT_BENCH_TOPK_N ?? '').split(',').map(Number).filter((v) => Number.isInteger(v) && v > 0);
+    const sizes = fromEnv.length ? fromEnv : ctx.quick ? [20000] : [100000, 1000000];
     const timing = ctx.quick ? { minRuns: 3, minSeconds: 0.05, warmup: 1 } : { minRuns: 10, minSeconds: 1, warmup: 2 };
     const queries = unitVectors(BATCH, 2);
     ctx.note('peers use their own seeded unit vectors of the same shape (flat search cost does not depend on the values)');
