@@ -1,9 +1,10 @@
 // CosineIndex search: the fused score + select scan. Rows are scored tile by tile (cpu/topk_scan.h)
 // and only scores at or above a collector's floor are checked for eligibility and offered (core/topk.h),
 // so filters and exclusions cost nothing on rows that could not enter the top-k anyway, and k results
-// come back whenever k eligible rows exist. One or a few queries: each query's rows are split across
-// the compute pool by ranges. A batch: blocks of 32 queries x tiles of rows through a register-blocked
-// kernel (GEMM-like), tasks = query blocks x row ranges. The n x N score matrix never exists.
+// come back whenever k eligible rows exist. One or a few queries: each query streams the matrix, its
+// rows split across the compute pool by ranges. A batch: groups of up to 8 blocks of 32 queries; each
+// tile of rows is scored against every block of the group by a register-blocked kernel (GEMM-like)
+// while it is in cache; tasks = query groups x row ranges. The n x N score matrix never exists.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
