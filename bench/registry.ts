@@ -5,5 +5,6 @@ import { gemmSuite } from './suites/gemm';
 import { machineSuite } from './suites/machine';
 import { qualitySuite } from './suites/quality';
 import { recsysEvalSuite } from './suites/recsys-eval';
+import { topkSuite } from './suites/topk';
 
-export const suites: Suite[] = [machineSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];
+export const suites: Suite[] = [machineSuite, topkSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];

@@ -22,3 +22,9 @@ export { Mlp, computeLoss } from './mlp';
 export type { MlpOptions, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
 export { Gan } from './gan';
 export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions } from './gan';
+export { CosineIndex } from './cosine-index';
+export type {
+  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage, LoadOptions,
+} from './cosine-index';
+export { mergeTopK } from './merge-topk';
+export type { ShardResult } from './merge-topk';

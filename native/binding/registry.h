@@ -7,6 +7,7 @@ namespace reckit::binding {
 void register_info(Napi::Env env, Napi::Object exports);
 void register_vector_ops(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
+void register_cosine_index(Napi::Env env, Napi::Object exports);
 void register_safetensors(Napi::Env env, Napi::Object exports);
 void register_probe(Napi::Env env, Napi::Object exports);
 void register_mlp(Napi::Env env, Napi::Object exports);

@@ -9,6 +9,7 @@
 #include "cpu/gemm.h"
 #include "cpu/optimizer_ops.h"
 #include "cpu/probe.h"
+#include "cpu/topk_scan.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {
@@ -19,6 +20,7 @@ struct Kernels {
   ProbeOps probe;
   GemmKernels gemm;
   OptimizerOps optimizer;
+  TopkScan topk;
 };
 
 // The active table: RECKIT_ISA (if set and supported) else the best supported ISA.
