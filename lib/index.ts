@@ -11,3 +11,16 @@ export * as random from './random';
 export type { Device, RandomOptions, UniformOptions, NormalOptions } from './random';
 export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
+export { EmbeddingTable } from './embedding-table';
+export type {
+  Ids,
+  PoolMode,
+  SparseOptimizerKind,
+  EmbeddingInit,
+  EmbeddingTableOptions,
+  BagOptions,
+  SparseGradient,
+  StepOptions,
+  StepResult,
+  EmbeddingMemoryUsage,
+} from './embedding-table';

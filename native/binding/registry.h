@@ -7,5 +7,6 @@ namespace reckit::binding {
 void register_info(Napi::Env env, Napi::Object exports);
 void register_vector_ops(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
+void register_embedding_table(Napi::Env env, Napi::Object exports);
 
 }  // namespace reckit::binding

@@ -38,6 +38,13 @@ Kernels kernels_for(Isa isa) {
 #endif
     default: break;
   }
+  k.embedding = embedding_portable();
+#if defined(RECKIT_HAVE_AVX512)
+  if (isa == Isa::Avx512) k.embedding = embedding_avx512();
+#endif
+#if defined(RECKIT_HAVE_AVX2)
+  if (isa == Isa::Avx2) k.embedding = embedding_avx2();
+#endif
   return k;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cpu/cpu_features.h"
+#include "cpu/embedding.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {
@@ -13,6 +14,7 @@ namespace reckit::cpu {
 struct Kernels {
   Isa isa;
   VectorOps vector;
+  EmbeddingKernels embedding{};  // filled after the switch in kernels_for
 };
 
 // The active table: RECKIT_ISA (if set and supported) else the best supported ISA.

@@ -1,0 +1,113 @@
+// AVX-512 embedding kernels. A bag's pooled row is built 64 floats (four zmm accumulators) at a time
+// across all of its ids, so each table row is read once per block and the output written once; the
+// last vector of a block uses masked loads/stores, which never touch lanes past the row.
+// Only called after cpuid + XCR0 confirm AVX-512; everything here has internal linkage (ODR).
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "cpu/embedding.h"
+
+namespace reckit::cpu {
+namespace {
+
+constexpr size_t kLanes = 16;
+constexpr size_t kBlock = 64;             // floats per register block (4 zmm)
+constexpr size_t kPrefetchDistance = 8;   // ids ahead whose rows are prefetched
+
+inline __mmask16 lane_mask(size_t count) {
+  return count >= kLanes ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << count) - 1u);
+}
+
+// Prefetches floats [d0, d0 + width) of a row: one hint per 64-byte line.
+inline void prefetch_block(const float* row, size_t width) {
+  for (size_t off = 0; off < width; off += 16) _mm_prefetch(reinterpret_cast<const char*>(row + off), _MM_HINT_T0);
+}
+
+struct BlockMasks {
+  __mmask16 m[4];
+};
+
+inline BlockMasks masks_for(size_t width) {
+  BlockMasks k;
+  for (size_t v = 0; v < 4; ++v) k.m[v] = lane_mask(width > v * kLanes ? width - v * kLanes : 0);
+  return k;
+}
+
+// One block of NV vectors (the last masked) of one bag: sum (or max) over its ids.
+template <int NV, bool kMax>
+inline void bag_block(const BagProblem& p, size_t first, size_t last, size_t d0, const BlockMasks& k, float scale,
+                      float* out) {
+  __m512 acc[NV];
+  const size_t width = std::min(kBlock, p.dim - d0);
+  for (int v = 0; v < NV; ++v) acc[v] = kMax ? _mm512_set1_ps(-__builtin_inff()) : _mm512_setzero_ps();
+  for (size_t i = first; i < last; ++i) {
+    if (i + kPrefetchDistance < p.n_ids) prefetch_block(p.table + size_t{p.ids[i + kPrefetchDistance]} * p.dim + d0, width);
+    const float* row = p.table + size_t{p.ids[i]} * p.dim + d0;
+    const __m512 w = _mm512_set1_ps(p.weights ? p.weights[i] : 1.f);
+    for (int v = 0; v < NV; ++v) {
+      const __m512 x = v + 1 < NV ? _mm512_loadu_ps(row + v * kLanes) : _mm512_maskz_loadu_ps(k.m[v], row + v * kLanes);
+      acc[v] = kMax ? _mm512_max_ps(acc[v], _mm512_mul_ps(w, x)) : _mm512_fmadd_ps(w, x, acc[v]);
+    }
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+  for (int v = 0; v < NV; ++v) {
+    __m512 r = kMax ? acc[v] : _mm512_mul_ps(acc[v], s);
+    if (first == last) r = _mm512_setzero_ps();
+    _mm512_mask_storeu_ps(out + d0 + v * kLanes, k.m[v], r);
+  }
+}
+
+template <bool kMax>
+void bag_pool(const BagProblem& p, size_t begin, size_t end, bool mean) {
+  for (size_t b = begin; b < end; ++b) {
+    const size_t first = p.offsets[b], last = bag_end(p, b);
+    const float scale = mean && last > first ? 1.f / static_cast<float>(last - first) : 1.f;
+    float* out = p.out + b * p.dim;
+    for (size_t d0 = 0; d0 < p.dim; d0 += kBlock) {
+      const size_t width = std::min(kBlock, p.dim - d0);
+      const BlockMasks k = masks_for(width);
+      switch ((width + kLanes - 1) / kLanes) {
+        case 1: bag_block<1, kMax>(p, first, last, d0, k, scale, out); break;
+        case 2: bag_block<2, kMax>(p, first, last, d0, k, scale, out); break;
+        case 3: bag_block<3, kMax>(p, first, last, d0, k, scale, out); break;
+        default: bag_block<4, kMax>(p, first, last, d0, k, scale, out); break;
+      }
+    }
+  }
+}
+
+void bag_sum_f32_avx512(const BagProblem& p, size_t begin, size_t end, bool mean) { bag_pool<false>(p, begin, end, mean); }
+void bag_max_f32_avx512(const BagProblem& p, size_t begin, size_t end) { bag_pool<true>(p, begin, end, false); }
+
+void gather_f32_avx512(const float* table, size_t dim, const uint32_t* ids, size_t n_ids, size_t begin, size_t end,
+                       float* out) {
+  const __mmask16 tail = lane_mask(dim % kLanes);
+  const size_t full = dim - dim % kLanes;
+  for (size_t i = begin; i < end; ++i) {
+    if (i + kPrefetchDistance < n_ids) prefetch_block(table + size_t{ids[i + kPrefetchDistance]} * dim, dim);
+    const float* row = table + size_t{ids[i]} * dim;
+    float* dst = out + (i - begin) * dim;
+    size_t d = 0;
+    for (; d < full; d += kLanes) _mm512_storeu_ps(dst + d, _mm512_loadu_ps(row + d));
+    if (d < dim) _mm512_mask_storeu_ps(dst + d, tail, _mm512_maskz_loadu_ps(tail, row + d));
+  }
+}
+
+void axpy_f32_avx512(float a, const float* x, float* y, size_t n) {
+  const __m512 va = _mm512_set1_ps(a);
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  if (i < n) {
+    const __mmask16 m = lane_mask(n - i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i)));
+  }
+}
+
+}  // namespace
+
+EmbeddingKernels embedding_avx512() {
+  return {gather_f32_avx512, bag_sum_f32_avx512, bag_max_f32_avx512, axpy_f32_avx512};
+}
+
+}  // namespace reckit::cpu
