@@ -11,6 +11,8 @@ export * as random from './random';
 export type { Device, RandomOptions, UniformOptions, NormalOptions } from './random';
 export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
+export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
+export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
 export { EmbeddingTable } from './embedding-table';
 export type {
   Ids,

@@ -30,22 +30,9 @@ function candidates(): string[] {
 }
 
 function load(): NativeBinding {
+  // RECKIT_NATIVE_PATH: load this exact file (e.g. a sanitizer or CUDA build) instead of searching.
   const override = process.env.RECKIT_NATIVE_PATH;
-  if (override) return require(override) as NativeBinding;
-  let resolved: string;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
-    resolved = nodeGypBuild.resolve(packageRoot);
-  } catch (error) {
-    throw reckitError(
-      'ERR_RECKIT_LOAD_FAILED',
-      `reckit: no native addon for ${process.platform}-${process.arch} (Node ${process.versions.node}, ` +
-        `N-API ${process.versions.napi}). Tried:\n  ${candidates().join('\n  ')}\n` +
-        `Build it from source with \`npm rebuild reckit\` (needs cmake and a C++17 compiler). ` +
-        `Cause: ${(error as Error).message}`,
-    );
-  }
+  const resolved = override ? path.resolve(override) : findAddon();
   try {
     return require(resolved) as NativeBinding;
   } catch (error) {
@@ -53,6 +40,22 @@ function load(): NativeBinding {
       'ERR_RECKIT_LOAD_FAILED',
       `reckit: found the native addon at ${resolved} but it failed to load: ${(error as Error).message}. ` +
         `It may have been built for another platform or C library; rebuild with \`npm rebuild reckit\`.`,
+    );
+  }
+}
+
+function findAddon(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+    return nodeGypBuild.resolve(packageRoot);
+  } catch (error) {
+    throw reckitError(
+      'ERR_RECKIT_LOAD_FAILED',
+      `reckit: no native addon for ${process.platform}-${process.arch} (Node ${process.versions.node}, ` +
+        `N-API ${process.versions.napi}). Tried:\n  ${candidates().join('\n  ')}\n` +
+        `Build it from source with \`npm rebuild reckit\` (needs cmake and a C++17 compiler). ` +
+        `Cause: ${(error as Error).message}`,
     );
   }
 }

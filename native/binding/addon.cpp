@@ -11,6 +11,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_info(env, exports);
   register_vector_ops(env, exports);
   register_random(env, exports);
+  register_safetensors(env, exports);
+  register_probe(env, exports);
   register_embedding_table(env, exports);
   return exports;
 }

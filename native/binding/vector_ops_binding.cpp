@@ -2,6 +2,10 @@
 // check every ISA path (the optional `isa` argument picks a supported table explicitly).
 #include <napi.h>
 
+#include <cmath>
+#include <initializer_list>
+#include <utility>
+
 #include "binding/args.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
@@ -32,16 +36,22 @@ Pair same_length_pair(const Napi::CallbackInfo& args) {
   require(p.a.length == p.b.length, ErrorCode::DimMismatch,
           "a and b must have the same length (got " + std::to_string(p.a.length) + " and " +
               std::to_string(p.b.length) + ")");
-  require_finite(p.a.data, p.a.length, "a");
-  require_finite(p.b.data, p.b.length, "b");
   return p;
+}
+
+// A non-finite result means a NaN/Inf input (or overflow): only then scan, to name the bad element.
+double checked(double result, std::initializer_list<std::pair<const ArrayView<float>*, const char*>> inputs) {
+  if (!std::isfinite(result)) {
+    for (const auto& input : inputs) require_finite(input.first->data, input.first->length, input.second);
+  }
+  return result;
 }
 
 Napi::Value dot(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&] {
     const Pair p = same_length_pair(args);
     const cpu::Kernels k = kernels_arg(args[2]);
-    return Napi::Number::New(args.Env(), k.vector.dot_f32(p.a.data, p.b.data, p.a.length));
+    return Napi::Number::New(args.Env(), checked(k.vector.dot_f32(p.a.data, p.b.data, p.a.length), {{&p.a, "a"}, {&p.b, "b"}}));
   });
 }
 
@@ -49,16 +59,15 @@ Napi::Value l2sq(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&] {
     const Pair p = same_length_pair(args);
     const cpu::Kernels k = kernels_arg(args[2]);
-    return Napi::Number::New(args.Env(), k.vector.l2sq_f32(p.a.data, p.b.data, p.a.length));
+    return Napi::Number::New(args.Env(), checked(k.vector.l2sq_f32(p.a.data, p.b.data, p.a.length), {{&p.a, "a"}, {&p.b, "b"}}));
   });
 }
 
 Napi::Value sumsq(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&] {
     const ArrayView<float> a = float32_array(args[0], "a");
-    require_finite(a.data, a.length, "a");
     const cpu::Kernels k = kernels_arg(args[1]);
-    return Napi::Number::New(args.Env(), k.vector.sumsq_f32(a.data, a.length));
+    return Napi::Number::New(args.Env(), checked(k.vector.sumsq_f32(a.data, a.length), {{&a, "a"}}));
   });
 }
 

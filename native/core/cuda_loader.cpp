@@ -55,7 +55,14 @@ Loaded load() {
   char message[512] = {0};
   const int status = loaded.api.probe(&s.devices, message, sizeof message);
   if (status != RECKIT_CUDA_OK) {
-    s.reason = std::string("no usable CUDA device: ") + message;
+    // Tell "no driver at all" apart from "driver too old" / "no device": the runtime reports both alike.
+    void* driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!driver) {
+      s.reason = std::string("no NVIDIA driver installed (libcuda.so.1 not found); the CUDA runtime says: ") + message;
+    } else {
+      dlclose(driver);
+      s.reason = std::string("no usable CUDA device: ") + message;
+    }
     loaded.api = CudaApi{};
     return loaded;
   }

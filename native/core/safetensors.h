@@ -72,6 +72,8 @@ class File {
   // The tensor, checked to have this dtype and (if non-empty) this shape; else ERR_RECKIT_CORRUPT_FILE.
   const Tensor& tensor(const std::string& name, DType dtype, const std::vector<uint64_t>& shape = {}) const;
   bool mapped() const { return mapped_; }
+  // Whether the file carried reckit's checksum (files written by reckit always do).
+  bool has_checksum() const { return metadata_.count(kChecksumKey) != 0; }
   size_t size() const { return size_; }
 
   File(const File&) = delete;
@@ -88,7 +90,21 @@ class File {
   std::map<std::string, Tensor> tensors_;
 };
 
-// XXH64 of a byte range (the checksum reckit stores), exposed for tests.
+// XXH64 (the checksum reckit stores), streaming so large tensors are hashed in place.
+class Xxh64 {
+ public:
+  explicit Xxh64(uint64_t seed = 0);
+  void update(const void* data, size_t size);
+  uint64_t digest() const;
+
+ private:
+  void consume_stripe(const uint8_t* p);
+  uint64_t acc_[4];
+  uint64_t seed_;
+  uint64_t total_ = 0;
+  uint8_t buffer_[32] = {};
+  size_t buffered_ = 0;
+};
 uint64_t xxh64(const void* data, size_t size, uint64_t seed = 0);
 
 }  // namespace reckit::st

@@ -25,13 +25,19 @@ const Active& active() {
 
 Kernels kernels_for(Isa isa) {
   require(isa_supported(isa), ErrorCode::OutOfRange, std::string("ISA ") + isa_name(isa) + " is not supported here");
-  Kernels k{isa, vector_ops_portable()};
+  Kernels k{isa, vector_ops_portable(), probe_ops_portable()};
   switch (isa) {
 #if defined(RECKIT_HAVE_AVX512)
-    case Isa::Avx512: k.vector = vector_ops_avx512(); break;
+    case Isa::Avx512:
+      k.vector = vector_ops_avx512();
+      k.probe = probe_ops_avx512();
+      break;
 #endif
 #if defined(RECKIT_HAVE_AVX2)
-    case Isa::Avx2: k.vector = vector_ops_avx2(); break;
+    case Isa::Avx2:
+      k.vector = vector_ops_avx2();
+      k.probe = probe_ops_avx2();
+      break;
 #endif
 #if defined(RECKIT_HAVE_NEON)
     case Isa::Neon: k.vector = vector_ops_neon(); break;

@@ -7,6 +7,7 @@
 
 #include "cpu/cpu_features.h"
 #include "cpu/embedding.h"
+#include "cpu/probe.h"
 #include "cpu/vector_ops.h"
 
 namespace reckit::cpu {
@@ -14,6 +15,7 @@ namespace reckit::cpu {
 struct Kernels {
   Isa isa;
   VectorOps vector;
+  ProbeOps probe;
   EmbeddingKernels embedding{};  // filled after the switch in kernels_for
 };
 

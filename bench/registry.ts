@@ -1,0 +1,5 @@
+/** Every bench suite `npx reckit bench [suite]` knows, in the order `bench` without a name runs them. */
+import type { Suite } from './harness';
+import { machineSuite } from './suites/machine';
+
+export const suites: Suite[] = [machineSuite];
