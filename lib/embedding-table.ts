@@ -88,6 +88,22 @@ export interface StepResult {
   weightGrads?: Float32Array;
 }
 
+export interface SaveOptions {
+  /** Also write the optimizer state (Adagrad sums or Adam moments and per-row step counts). Default false. */
+  optimizerState?: boolean;
+}
+
+export interface LoadOptions {
+  /**
+   * Map the file read-only instead of reading it: processes that map one file share one copy of the
+   * rows in the page cache. The table is then read-only (writes raise `ERR_RECKIT_INVALID_ARG`); the file
+   * must not be modified in place while mapped (reckit's own saves replace it atomically, which is safe).
+   */
+  mmap?: boolean;
+  /** Also load the optimizer state saved with the table (not with `mmap`). Default false. */
+  optimizerState?: boolean;
+}
+
 export interface EmbeddingMemoryUsage {
   /** Bytes of the rows (owned, or mapped from a file when `mapped`). */
   tableBytes: number;
@@ -139,6 +155,25 @@ function stepConfig(o: Record<string, unknown>): Record<string, unknown> {
     if (o[key] !== undefined) config[key] = requireNumber(o[key], `options.${key}`);
   }
   return config;
+}
+
+function requirePath(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) throw invalidArg('path must be a non-empty string');
+  return path;
+}
+
+function saveOptions(options: SaveOptions | undefined): boolean {
+  const o = requireObject(options, 'options');
+  if (o.optimizerState !== undefined && typeof o.optimizerState !== 'boolean') throw invalidArg('options.optimizerState must be a boolean');
+  return o.optimizerState === true;
+}
+
+function loadOptions(options: LoadOptions | undefined): { mmap: boolean; optimizerState: boolean } {
+  const o = requireObject(options, 'options');
+  for (const key of ['mmap', 'optimizerState']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalidArg(`options.${key} must be a boolean`);
+  }
+  return { mmap: o.mmap === true, optimizerState: o.optimizerState === true };
 }
 
 function rejecting<T>(body: () => Promise<T>): Promise<T> {
@@ -203,6 +238,30 @@ export class EmbeddingTable {
     return EmbeddingTable.adopt(
       native().embeddingTableFromArray(requireInteger(rows, 'rows', 1, MAX_ROWS), requireInteger(dim, 'dim', 1, MAX_DIM), values),
     );
+  }
+
+  /**
+   * Loads a table saved by {@link save} (a safetensors file with reckit's metadata and checksum). Every
+   * size, offset and the checksum are checked: a truncated or corrupt file raises `ERR_RECKIT_CORRUPT_FILE`,
+   * a missing one `ERR_RECKIT_IO`.
+   */
+  static load(path: string, options?: LoadOptions): EmbeddingTable {
+    const o = loadOptions(options);
+    return EmbeddingTable.adopt(native().embeddingTableLoad(requirePath(path), o.mmap, o.optimizerState));
+  }
+
+  /** {@link load} off the event loop (reading, checksum and checks run on a worker thread). */
+  static loadAsync(path: string, options?: LoadOptions): Promise<EmbeddingTable> {
+    return rejecting(async () => {
+      const o = loadOptions(options);
+      return EmbeddingTable.adopt(await native().embeddingTableLoadAsync(requirePath(path), o.mmap, o.optimizerState));
+    });
+  }
+
+  /** A table from the bytes of {@link toBuffer} (validated like {@link load}). */
+  static fromBuffer(buffer: Uint8Array, options?: Omit<LoadOptions, 'mmap'>): EmbeddingTable {
+    if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
+    return EmbeddingTable.adopt(native().embeddingTableFromBuffer(buffer, loadOptions(options).optimizerState));
   }
 
   /** @internal Wraps a native table handle (an External) produced by a factory. */
@@ -345,6 +404,24 @@ export class EmbeddingTable {
   /** An owned, writable copy (with optimizer state); also the way to write to a mapped table's data. */
   clone(): EmbeddingTable {
     return EmbeddingTable.adopt(this.#native.clone());
+  }
+
+  /**
+   * Writes the table (and optionally its optimizer state) as a safetensors file: to a temporary file
+   * that is fsynced and renamed over `path`, so readers never see a half-written file.
+   */
+  save(path: string, options?: SaveOptions): void {
+    this.#native.save(requirePath(path), saveOptions(options));
+  }
+
+  /** {@link save} off the event loop (the table is read-locked while it is written). */
+  saveAsync(path: string, options?: SaveOptions): Promise<void> {
+    return rejecting(() => this.#native.saveAsync(requirePath(path), saveOptions(options)) as Promise<void>);
+  }
+
+  /** The bytes {@link save} would write. */
+  toBuffer(options?: SaveOptions): Buffer {
+    return this.#native.toBuffer(saveOptions(options)) as Buffer;
   }
 
   /** Releases the native memory now; later calls raise `ERR_RECKIT_DISPOSED`. Idempotent. */

@@ -25,4 +25,6 @@ export type {
   StepOptions,
   StepResult,
   EmbeddingMemoryUsage,
+  SaveOptions,
+  LoadOptions,
 } from './embedding-table';

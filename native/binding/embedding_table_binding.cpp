@@ -14,6 +14,7 @@
 #include "binding/errors.h"
 #include "binding/registry.h"
 #include "core/embedding_table.h"
+#include "core/embedding_table_io.h"
 #include "cpu/dispatch.h"
 
 namespace reckit::binding {
@@ -176,6 +177,9 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
                            InstanceMethod<&EmbeddingTableWrap::reset_optimizer>("resetOptimizer"),
                            InstanceMethod<&EmbeddingTableWrap::memory_usage>("memoryUsage"),
                            InstanceMethod<&EmbeddingTableWrap::clone>("clone"),
+                           InstanceMethod<&EmbeddingTableWrap::save>("save"),
+                           InstanceMethod<&EmbeddingTableWrap::save_async>("saveAsync"),
+                           InstanceMethod<&EmbeddingTableWrap::to_buffer>("toBuffer"),
                            InstanceMethod<&EmbeddingTableWrap::dispose>("dispose"),
                            InstanceMethod<&EmbeddingTableWrap::disposed>("disposed"),
                        });
@@ -388,6 +392,32 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
     return translate_errors(args.Env(), [&]() -> Napi::Value { return external_of(args.Env(), table_->clone()); });
   }
 
+  // save(path, withOptimizer) / saveAsync(...) / toBuffer(withOptimizer) -> Buffer
+  Napi::Value save(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      EmbeddingTableIo::save(*table_, string_arg(args[0], "path"), args[1].ToBoolean());
+      return args.Env().Undefined();
+    });
+  }
+
+  Napi::Value save_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const std::string path = string_arg(args[0], "path");
+      const bool with_optimizer = args[1].ToBoolean();
+      TablePtr t = table_;
+      return run_async(
+          args.Env(), {args.This()}, [t, path, with_optimizer] { EmbeddingTableIo::save(*t, path, with_optimizer); },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
+  Napi::Value to_buffer(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const std::vector<uint8_t> bytes = EmbeddingTableIo::to_buffer(*table_, args[0].ToBoolean());
+      return Napi::Buffer<uint8_t>::Copy(args.Env(), bytes.data(), bytes.size());
+    });
+  }
+
   Napi::Value dispose(const Napi::CallbackInfo& args) {
     table_->dispose();
     return args.Env().Undefined();
@@ -413,6 +443,37 @@ Napi::Value from_array(const Napi::CallbackInfo& args) {
   });
 }
 
+// embeddingTableLoad(path, mmap, withOptimizer) -> External
+Napi::Value load(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    return external_of(args.Env(),
+                       EmbeddingTableIo::load(string_arg(args[0], "path"), args[1].ToBoolean(), args[2].ToBoolean()));
+  });
+}
+
+Napi::Value load_async(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const std::string path = string_arg(args[0], "path");
+    const bool mmap = args[1].ToBoolean(), with_optimizer = args[2].ToBoolean();
+    auto result = std::make_shared<TablePtr>();
+    return run_async(
+        args.Env(), {}, [path, mmap, with_optimizer, result] { *result = EmbeddingTableIo::load(path, mmap, with_optimizer); },
+        [result](Napi::Env env) -> Napi::Value { return external_of(env, *result); });
+  });
+}
+
+// embeddingTableFromBuffer(bytes: Uint8Array, withOptimizer) -> External
+Napi::Value from_buffer(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const Napi::Value value = args[0];
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      fail(ErrorCode::InvalidArg, "buffer must be a Buffer or Uint8Array");
+    }
+    const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+    return external_of(args.Env(), EmbeddingTableIo::from_buffer(bytes.Data(), bytes.ElementLength(), args[1].ToBoolean()));
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<EmbeddingTable> embedding_table_from_js(const Napi::Value& value, const char* name) {
@@ -425,6 +486,9 @@ std::shared_ptr<EmbeddingTable> embedding_table_from_js(const Napi::Value& value
 void register_embedding_table(Napi::Env env, Napi::Object exports) {
   exports.Set("EmbeddingTable", EmbeddingTableWrap::define(env));
   exports.Set("embeddingTableFromArray", Napi::Function::New(env, from_array, "embeddingTableFromArray"));
+  exports.Set("embeddingTableLoad", Napi::Function::New(env, load, "embeddingTableLoad"));
+  exports.Set("embeddingTableLoadAsync", Napi::Function::New(env, load_async, "embeddingTableLoadAsync"));
+  exports.Set("embeddingTableFromBuffer", Napi::Function::New(env, from_buffer, "embeddingTableFromBuffer"));
 }
 
 }  // namespace reckit::binding

@@ -72,6 +72,15 @@ struct EmbeddingOptimizerState {
   std::vector<uint32_t> steps;  // Adam: per-row step count  (rows)
 };
 
+// Pointers to the optimizer state's storage; valid only while the holder of a read_view() keeps it.
+struct EmbeddingTableStateView {
+  bool present = false;
+  SparseOptimizer kind = SparseOptimizer::Sgd;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  const uint32_t* steps = nullptr;
+};
+
 class EmbeddingTable {
  public:
   static constexpr size_t kMaxDim = 1 << 16;
@@ -99,6 +108,10 @@ class EmbeddingTable {
   void set_row(size_t row, const float* values, size_t length);
   void copy_all(float* out) const;  // rows × dim
   EmbeddingReadView read_view() const;
+  // The optimizer state in place, for the writer; the caller must hold a read_view() of this table.
+  EmbeddingTableStateView state_view_locked() const {
+    return EmbeddingTableStateView{has_state_, state_kind_, state_a_.data(), state_b_.data(), steps_.data()};
+  }
 
   // out: ids.length × dim.
   void lookup(const IndexArray& ids, float* out, const cpu::Kernels& k) const;
@@ -126,7 +139,7 @@ class EmbeddingTable {
   EmbeddingTable(const EmbeddingTable&) = delete;
   EmbeddingTable& operator=(const EmbeddingTable&) = delete;
 
-  // For persistence: the raw row storage under a read lock (callers hold the view while reading).
+  // Where a mapped table's rows come from (a path), for messages.
   const std::string& origin() const { return origin_; }
 
  private:
