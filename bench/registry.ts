@@ -1,5 +1,6 @@
 /** Every bench suite `npx reckit bench [suite]` knows, in the order `bench` without a name runs them. */
 import type { Suite } from './harness';
+import { embeddingSuite } from './suites/embedding';
 import { machineSuite } from './suites/machine';
 
-export const suites: Suite[] = [machineSuite];
+export const suites: Suite[] = [machineSuite, embeddingSuite];

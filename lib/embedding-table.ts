@@ -58,6 +58,15 @@ export interface KernelChoice {
   isa?: Isa;
 }
 
+export interface OutputOption {
+  /**
+   * Write the result here (exactly rows-of-result × dim floats) instead of a new array, so a loop can
+   * reuse one buffer; it is also the returned value. For async calls it must not be read until the
+   * promise settles.
+   */
+  out?: Float32Array;
+}
+
 /** A sparse gradient: each touched row once, ascending, with its summed gradient. */
 export interface SparseGradient {
   rows: Uint32Array;
@@ -141,6 +150,11 @@ function bagArgs(offsets: unknown, options: BagOptions | undefined, offsetsOptio
   const weights = o.weights === undefined ? undefined : requireFloat32Array(o.weights, 'options.weights');
   const off = offsetsOptional && (offsets === null || offsets === undefined) ? null : idArray(offsets, 'offsets');
   return { o, mode, weights, off };
+}
+
+function outOf(options: OutputOption | undefined): Float32Array | undefined {
+  const o = requireObject(options, 'options');
+  return o.out === undefined ? undefined : requireFloat32Array(o.out, 'options.out');
 }
 
 function isaOf(options: KernelChoice | undefined): Isa | undefined {
@@ -307,13 +321,13 @@ export class EmbeddingTable {
   }
 
   /** The rows of `ids`, as ids.length × dim. */
-  lookup(ids: Ids, options?: KernelChoice): Float32Array {
-    return this.#native.lookup(idArray(ids, 'ids'), isaOf(options)) as Float32Array;
+  lookup(ids: Ids, options?: KernelChoice & OutputOption): Float32Array {
+    return this.#native.lookup(idArray(ids, 'ids'), isaOf({ isa: options?.isa }), outOf(options)) as Float32Array;
   }
 
   /** {@link lookup} off the event loop (ids are copied first, so they may be reused at once). */
-  lookupAsync(ids: Ids): Promise<Float32Array> {
-    return rejecting(() => this.#native.lookupAsync(idArray(ids, 'ids')) as Promise<Float32Array>);
+  lookupAsync(ids: Ids, options?: OutputOption): Promise<Float32Array> {
+    return rejecting(() => this.#native.lookupAsync(idArray(ids, 'ids'), outOf(options)) as Promise<Float32Array>);
   }
 
   /**
@@ -321,16 +335,16 @@ export class EmbeddingTable {
    * `include_last_offset`): offsets[0] must be 0, non-decreasing, at most ids.length; the last bag ends at
    * ids.length. An empty bag yields zeros in every mode.
    */
-  lookupBag(ids: Ids, offsets: Ids, options?: BagOptions & KernelChoice): Float32Array {
+  lookupBag(ids: Ids, offsets: Ids, options?: BagOptions & KernelChoice & OutputOption): Float32Array {
     const { mode, weights, off } = bagArgs(offsets, options, false);
-    return this.#native.lookupBag(idArray(ids, 'ids'), off, mode, weights, isaOf({ isa: options?.isa })) as Float32Array;
+    return this.#native.lookupBag(idArray(ids, 'ids'), off, mode, weights, isaOf({ isa: options?.isa }), outOf(options)) as Float32Array;
   }
 
   /** {@link lookupBag} off the event loop. */
-  lookupBagAsync(ids: Ids, offsets: Ids, options?: BagOptions): Promise<Float32Array> {
+  lookupBagAsync(ids: Ids, offsets: Ids, options?: BagOptions & OutputOption): Promise<Float32Array> {
     return rejecting(() => {
       const { mode, weights, off } = bagArgs(offsets, options, false);
-      return this.#native.lookupBagAsync(idArray(ids, 'ids'), off, mode, weights) as Promise<Float32Array>;
+      return this.#native.lookupBagAsync(idArray(ids, 'ids'), off, mode, weights, outOf(options)) as Promise<Float32Array>;
     });
   }
 

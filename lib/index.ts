@@ -21,6 +21,8 @@ export type {
   EmbeddingInit,
   EmbeddingTableOptions,
   BagOptions,
+  KernelChoice,
+  OutputOption,
   SparseGradient,
   StepOptions,
   StepResult,

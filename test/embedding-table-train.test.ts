@@ -3,7 +3,8 @@
 // and that a rejected batch leaves the table and its optimizer state unchanged.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EmbeddingTable, setThreads, type SparseGradient, type StepOptions } from '../lib/index';
+import { EmbeddingTable, info, setThreads, type SparseGradient, type StepOptions } from '../lib/index';
+import { runNode } from './helpers';
 import { maxError, randomFloats, randomIds, RefOptimizer, refBag, refBagBackward, type Mode } from './embedding-reference';
 
 function throwsCode(fn: () => unknown, code: string): void {
@@ -259,6 +260,36 @@ test('training through bags reduces a regression loss (sanity of signs)', () => 
   for (let s = 0; s < 200; s++) t.step(ids, offsets, lossAndGrad().grad, { optimizer: 'adagrad', lr: 0.3, mode: 'mean' });
   assert.ok(lossAndGrad().loss < first * 0.5, `${lossAndGrad().loss} vs ${first}`);
   assert.ok(maxError(t.lookupBag(ids, offsets, { mode: 'mean' }), refBag(t.data(), dim, ids, offsets, 'mean'), 1e-6, 1e-5) <= 1);
+});
+
+test('the optimizer row kernels of every ISA (forced with RECKIT_ISA in a child) match the reference, tails included', () => {
+  const rows = 20;
+  const dim = 37; // 2 full AVX-512 vectors + a masked tail of 5; 4 AVX2 vectors + 5
+  const initial = randomFloats(rows * dim, 110);
+  const ids = randomIds(30, rows, 111);
+  const offsets = [0, 7, 7, 19];
+  const gradOut = randomFloats(offsets.length * dim, 112);
+  for (const opt of [
+    { optimizer: 'sgd', lr: 0.1, weightDecay: 0.2 },
+    { optimizer: 'adagrad', lr: 0.1, weightDecay: 0.1 },
+    { optimizer: 'adam', lr: 0.05, weightDecay: 0.1 },
+  ] as StepOptions[]) {
+    const ref = new RefOptimizer(initial, rows, dim);
+    for (let s = 0; s < 2; s++) {
+      ref.apply(refBagBackward(new Float32Array(ref.table), dim, ids, offsets, gradOut, 'mean').dense, opt);
+    }
+    for (const isa of info().supportedIsas) {
+      const code = `const { EmbeddingTable, info } = require('./lib/index');
+        const t = EmbeddingTable.fromArray(${rows}, ${dim}, new Float32Array(${JSON.stringify(Array.from(initial))}));
+        const ids = new Uint32Array(${JSON.stringify(Array.from(ids))});
+        const g = new Float32Array(${JSON.stringify(Array.from(gradOut))});
+        for (let s = 0; s < 2; s++) t.step(ids, new Uint32Array(${JSON.stringify(offsets)}), g, { ...${JSON.stringify(opt)}, mode: 'mean' });
+        process.stdout.write(JSON.stringify({ isa: info().isa, data: Array.from(t.data()) }));`;
+      const out = JSON.parse(runNode(code, { RECKIT_ISA: isa }, ['-r', 'tsx/cjs', '-e'])) as { isa: string; data: number[] };
+      assert.is(out.isa, isa);
+      assert.ok(maxError(out.data, ref.table, 1e-5, 1e-4) <= 1, `${opt.optimizer} on ${isa}`);
+    }
+  }
 });
 
 test.run();

@@ -153,6 +153,28 @@ test('async lookups equal the sync ones and the ids may be reused at once', asyn
   await rejectsCode(t.lookupBagAsync(ids, new Uint32Array([1])), 'ERR_RECKIT_OUT_OF_RANGE');
 });
 
+test('out: results are written into the caller\'s buffer (sync and async), which must have the right length', async () => {
+  const table = randomFloats(30 * 5, 21);
+  const t = EmbeddingTable.fromArray(30, 5, table);
+  const ids = randomIds(12, 30, 22);
+  const offsets = new Uint32Array([0, 5, 5]);
+  const gatherOut = new Float32Array(12 * 5).fill(Number.NaN);
+  assert.is(t.lookup(ids, { out: gatherOut }), gatherOut);
+  assert.equal(Array.from(gatherOut), Array.from(t.lookup(ids)));
+  const bagOut = new Float32Array(3 * 5).fill(7);
+  assert.is(t.lookupBag(ids, offsets, { mode: 'mean', out: bagOut }), bagOut);
+  assert.ok(maxError(bagOut, refBag(table, 5, ids, offsets, 'mean'), 1e-6, 1e-5) <= 1);
+  const asyncOut = new Float32Array(3 * 5);
+  assert.is(await t.lookupBagAsync(ids, offsets, { mode: 'max', out: asyncOut }), asyncOut);
+  assert.ok(maxError(asyncOut, refBag(table, 5, ids, offsets, 'max'), 1e-6, 1e-5) <= 1);
+  const asyncGather = new Float32Array(12 * 5);
+  assert.is(await t.lookupAsync(ids, { out: asyncGather }), asyncGather);
+  assert.equal(Array.from(asyncGather), Array.from(gatherOut));
+  throwsCode(() => t.lookup(ids, { out: new Float32Array(12 * 5 - 1) }), 'ERR_RECKIT_DIM_MISMATCH');
+  throwsCode(() => t.lookupBag(ids, offsets, { out: new Float32Array(16) }), 'ERR_RECKIT_DIM_MISMATCH');
+  throwsCode(() => t.lookup(ids, { out: new Float64Array(60) as unknown as Float32Array }), 'ERR_RECKIT_INVALID_ARG');
+});
+
 test('bad ids raise OUT_OF_RANGE / INVALID_ARG naming the first bad index', () => {
   const t = new EmbeddingTable({ rows: 10, dim: 4, init: { kind: 'normal', seed: 1 } });
   throwsCode(() => t.lookup(new Int32Array([1, -3])), 'ERR_RECKIT_OUT_OF_RANGE', 'RangeError');

@@ -144,6 +144,15 @@ Napi::Value step_object(Napi::Env env, const EmbeddingTable::StepResult& r, bool
   return o;
 }
 
+// The caller's `out` Float32Array when given (checked to hold exactly `length` floats), else a new one.
+Napi::Float32Array output(Napi::Env env, const Napi::Value& out, size_t length) {
+  if (out.IsUndefined() || out.IsNull()) return Napi::Float32Array::New(env, length);
+  const ArrayView<float> view = float32_array(out, "out");
+  require(view.length == length, ErrorCode::DimMismatch,
+          "out must have " + std::to_string(length) + " floats (got " + std::to_string(view.length) + ")");
+  return out.As<Napi::Float32Array>();
+}
+
 Napi::Value external_of(Napi::Env env, TablePtr table) {
   return Napi::External<TablePtr>::New(env, new TablePtr(std::move(table)), [](Napi::Env, TablePtr* p) { delete p; });
 }
@@ -250,13 +259,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
     });
   }
 
-  // lookup(ids, isa?) -> Float32Array(n × dim)
+  // lookup(ids, isa?, out?) -> Float32Array(n × dim)
   Napi::Value lookup(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       const IndexArray ids = index_array(args[0], "ids");
       const cpu::Kernels k = kernels_arg(args[1]);
-      Napi::Float32Array out =
-          Napi::Float32Array::New(args.Env(), checked_size(ids.length, table_->dim(), "the output"));
+      Napi::Float32Array out = output(args.Env(), args[2], checked_size(ids.length, table_->dim(), "the output"));
       table_->lookup(ids, out.Data(), k);
       return out;
     });
@@ -268,8 +276,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
       owned->batch.ids = index_array(args[0], "ids");
       owned->batch.has_offsets = false;
       owned->own();
-      Napi::Float32Array out =
-          Napi::Float32Array::New(args.Env(), checked_size(owned->ids.size(), table_->dim(), "the output"));
+      Napi::Float32Array out = output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
       float* dst = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       TablePtr t = table_;
@@ -279,12 +286,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
     });
   }
 
-  // lookupBag(ids, offsets, mode, weights?, isa?) -> Float32Array(bags × dim)
+  // lookupBag(ids, offsets, mode, weights?, isa?, out?) -> Float32Array(bags × dim)
   Napi::Value lookup_bag(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       const BagBatch b = batch_args(args, 0, false);
       const cpu::Kernels k = kernels_arg(args[4]);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), checked_size(b.bags(), table_->dim(), "the output"));
+      Napi::Float32Array out = output(args.Env(), args[5], checked_size(b.bags(), table_->dim(), "the output"));
       table_->lookup_bag(b, out.Data(), k);
       return out;
     });
@@ -295,8 +302,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, false);
       owned->own();
-      Napi::Float32Array out =
-          Napi::Float32Array::New(args.Env(), checked_size(owned->batch.bags(), table_->dim(), "the output"));
+      Napi::Float32Array out = output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
       float* dst = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       TablePtr t = table_;

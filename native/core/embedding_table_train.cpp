@@ -21,6 +21,17 @@ constexpr size_t kRowsPerChunk = 64;       // unique rows per parallel slice of 
 constexpr size_t kPositionsPerChunk = 1024;
 constexpr size_t kBagsPerChunk = 32;
 constexpr unsigned kMaxDigitBits = 11;     // radix digits: 2048 buckets stay in L1
+constexpr size_t kRowPrefetch = 4;         // unique rows ahead whose table/state rows are prefetched
+
+// Hints the lines of a row (and of its optimizer state) a few rows before the update needs them.
+inline void prefetch_row(const float* row, size_t dim) {
+#if defined(__GNUC__)
+  for (size_t off = 0; off < dim; off += 16) __builtin_prefetch(row + off, 1, 3);
+#else
+  (void)row;
+  (void)dim;
+#endif
+}
 
 // Per-calling-thread buffers, grown on demand and reused, so a training loop allocates nothing per step.
 struct Scratch {
@@ -293,29 +304,21 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
     float* g = row_buffer(dim);
     for (size_t u = begin; u < end; ++u) {
       const size_t row = s.keys[s.run_start[u]];
+      if (u + kRowPrefetch < end) {
+        const size_t ahead = s.keys[s.run_start[u + kRowPrefetch]];
+        prefetch_row(table + ahead * dim, dim);
+        if (!state_a_.empty()) prefetch_row(state_a_.data() + ahead * dim, dim);
+        if (!state_b_.empty()) prefetch_row(state_b_.data() + ahead * dim, dim);
+      }
       row_gradient(p, u, g, k);
       float* w = table + row * dim;
       switch (c.kind) {
-        case SparseOptimizer::Sgd:
-          if (c.weight_decay == 0.f) {
-            k.axpy_f32(-c.lr, g, w, dim);
-          } else {
-            for (size_t d = 0; d < dim; ++d) w[d] = sgd_update(w[d], g[d], c.lr, c.weight_decay);
-          }
-          break;
-        case SparseOptimizer::Adagrad: {
-          float* acc = state_a_.data() + row * dim;
-          for (size_t d = 0; d < dim; ++d) w[d] = adagrad_update(w[d], g[d], acc + d, c.lr, c.eps, c.weight_decay);
-          break;
-        }
+        case SparseOptimizer::Sgd: k.sgd_row_f32(w, g, dim, c); break;
+        case SparseOptimizer::Adagrad: k.adagrad_row_f32(w, g, state_a_.data() + row * dim, dim, c); break;
         case SparseOptimizer::Adam: {
           const uint32_t t = ++steps_[row];
           const AdamCorrection corr = adam_correction(t, c.lr, c.beta1, c.beta2);
-          float* m = state_a_.data() + row * dim;
-          float* v = state_b_.data() + row * dim;
-          for (size_t d = 0; d < dim; ++d) {
-            w[d] = adam_update(w[d], g[d], m + d, v + d, corr, c.beta1, c.beta2, c.eps, c.weight_decay);
-          }
+          k.adam_row_f32(w, g, state_a_.data() + row * dim, state_b_.data() + row * dim, dim, corr, c);
           break;
         }
       }

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/embedding_optimizers.h"
+
 namespace reckit::cpu {
 
 struct BagProblem {
@@ -36,6 +38,12 @@ struct EmbeddingKernels {
   void (*bag_max_f32)(const BagProblem& p, size_t begin, size_t end);
   // y[0..n) += a · x[0..n)
   void (*axpy_f32)(float a, const float* x, float* y, size_t n);
+  // One row's optimizer update from its summed gradient g (core/embedding_optimizers.h has the formulas;
+  // the portable kernels call them, the SIMD twins compute the same expressions lane-wise).
+  void (*sgd_row_f32)(float* w, const float* g, size_t dim, const SparseOptimizerConfig& c);
+  void (*adagrad_row_f32)(float* w, const float* g, float* sum_sq, size_t dim, const SparseOptimizerConfig& c);
+  void (*adam_row_f32)(float* w, const float* g, float* m, float* v, size_t dim, const AdamCorrection& corr,
+                       const SparseOptimizerConfig& c);
 };
 
 EmbeddingKernels embedding_portable();

@@ -1,5 +1,6 @@
 // AVX2 + FMA embedding kernels: the AVX-512 scheme with eight ymm accumulators per 64-float block and
-// maskload/maskstore for the last vector. Only called after cpuid confirms AVX2 + FMA; internal linkage.
+// maskload/maskstore for the last vector. Only called after cpuid confirms AVX2 + FMA; internal linkage,
+// and the shared inline formulas of core/embedding_optimizers.h are never called here (ODR).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -98,8 +99,56 @@ void axpy_f32_avx2(float a, const float* x, float* y, size_t n) {
   }
 }
 
+// Optimizer rows: the formulas of core/embedding_optimizers.h, 8 lanes at a time, masked tail.
+void sgd_row_f32_avx2(float* w, const float* g, size_t dim, const SparseOptimizerConfig& c) {
+  const __m256 lr = _mm256_set1_ps(c.lr), wd = _mm256_set1_ps(c.weight_decay);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __m256i m = lane_mask(dim - d);
+    const __m256 x = _mm256_maskload_ps(w + d, m);
+    const __m256 grad = _mm256_fmadd_ps(wd, x, _mm256_maskload_ps(g + d, m));
+    _mm256_maskstore_ps(w + d, m, _mm256_fnmadd_ps(lr, grad, x));
+  }
+}
+
+void adagrad_row_f32_avx2(float* w, const float* g, float* sum_sq, size_t dim, const SparseOptimizerConfig& c) {
+  const __m256 lr = _mm256_set1_ps(c.lr), wd = _mm256_set1_ps(c.weight_decay), eps = _mm256_set1_ps(c.eps);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __m256i m = lane_mask(dim - d);
+    const __m256 x = _mm256_maskload_ps(w + d, m);
+    const __m256 grad = _mm256_fmadd_ps(wd, x, _mm256_maskload_ps(g + d, m));
+    const __m256 s = _mm256_fmadd_ps(grad, grad, _mm256_maskload_ps(sum_sq + d, m));
+    _mm256_maskstore_ps(sum_sq + d, m, s);
+    // Masked-off lanes hold s = 0: sqrt(0) + eps > 0, so the division is harmless there.
+    const __m256 step = _mm256_div_ps(_mm256_mul_ps(lr, grad), _mm256_add_ps(_mm256_sqrt_ps(s), eps));
+    _mm256_maskstore_ps(w + d, m, _mm256_sub_ps(x, step));
+  }
+}
+
+void adam_row_f32_avx2(float* w, const float* g, float* mom, float* vel, size_t dim, const AdamCorrection& corr,
+                       const SparseOptimizerConfig& c) {
+  const __m256 wd = _mm256_set1_ps(c.weight_decay), eps = _mm256_set1_ps(c.eps);
+  const __m256 b1 = _mm256_set1_ps(c.beta1), b2 = _mm256_set1_ps(c.beta2);
+  const __m256 one_b1 = _mm256_set1_ps(1.f - c.beta1), one_b2 = _mm256_set1_ps(1.f - c.beta2);
+  const __m256 step_size = _mm256_set1_ps(corr.step_size), inv_bc2 = _mm256_set1_ps(corr.inv_sqrt_bc2);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __m256i m = lane_mask(dim - d);
+    const __m256 x = _mm256_maskload_ps(w + d, m);
+    const __m256 grad = _mm256_fmadd_ps(wd, x, _mm256_maskload_ps(g + d, m));
+    const __m256 m1 = _mm256_fmadd_ps(b1, _mm256_maskload_ps(mom + d, m), _mm256_mul_ps(one_b1, grad));
+    const __m256 v1 =
+        _mm256_fmadd_ps(b2, _mm256_maskload_ps(vel + d, m), _mm256_mul_ps(_mm256_mul_ps(one_b2, grad), grad));
+    _mm256_maskstore_ps(mom + d, m, m1);
+    _mm256_maskstore_ps(vel + d, m, v1);
+    const __m256 denom = _mm256_fmadd_ps(_mm256_sqrt_ps(v1), inv_bc2, eps);
+    _mm256_maskstore_ps(w + d, m, _mm256_sub_ps(x, _mm256_div_ps(_mm256_mul_ps(step_size, m1), denom)));
+  }
+}
+
 }  // namespace
 
-EmbeddingKernels embedding_avx2() { return {gather_f32_avx2, bag_sum_f32_avx2, bag_max_f32_avx2, axpy_f32_avx2}; }
+EmbeddingKernels embedding_avx2() {
+  return {gather_f32_avx2,  bag_sum_f32_avx2,     bag_max_f32_avx2, axpy_f32_avx2,
+          sgd_row_f32_avx2, adagrad_row_f32_avx2, adam_row_f32_avx2};
+}
 
 }  // namespace reckit::cpu

@@ -1,7 +1,8 @@
 // AVX-512 embedding kernels. A bag's pooled row is built 64 floats (four zmm accumulators) at a time
 // across all of its ids, so each table row is read once per block and the output written once; the
 // last vector of a block uses masked loads/stores, which never touch lanes past the row.
-// Only called after cpuid + XCR0 confirm AVX-512; everything here has internal linkage (ODR).
+// Only called after cpuid + XCR0 confirm AVX-512; everything here has internal linkage, and the shared
+// inline formulas of core/embedding_optimizers.h are never called here (ODR: no AVX-512 copy may exist).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -104,10 +105,55 @@ void axpy_f32_avx512(float a, const float* x, float* y, size_t n) {
   }
 }
 
+// Optimizer rows: the formulas of core/embedding_optimizers.h, 16 lanes at a time, masked tail.
+void sgd_row_f32_avx512(float* w, const float* g, size_t dim, const SparseOptimizerConfig& c) {
+  const __m512 lr = _mm512_set1_ps(c.lr), wd = _mm512_set1_ps(c.weight_decay);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __mmask16 m = lane_mask(dim - d);
+    const __m512 x = _mm512_maskz_loadu_ps(m, w + d);
+    const __m512 grad = _mm512_fmadd_ps(wd, x, _mm512_maskz_loadu_ps(m, g + d));
+    _mm512_mask_storeu_ps(w + d, m, _mm512_fnmadd_ps(lr, grad, x));
+  }
+}
+
+void adagrad_row_f32_avx512(float* w, const float* g, float* sum_sq, size_t dim, const SparseOptimizerConfig& c) {
+  const __m512 lr = _mm512_set1_ps(c.lr), wd = _mm512_set1_ps(c.weight_decay), eps = _mm512_set1_ps(c.eps);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __mmask16 m = lane_mask(dim - d);
+    const __m512 x = _mm512_maskz_loadu_ps(m, w + d);
+    const __m512 grad = _mm512_fmadd_ps(wd, x, _mm512_maskz_loadu_ps(m, g + d));
+    const __m512 s = _mm512_fmadd_ps(grad, grad, _mm512_maskz_loadu_ps(m, sum_sq + d));
+    _mm512_mask_storeu_ps(sum_sq + d, m, s);
+    const __m512 step = _mm512_div_ps(_mm512_mul_ps(lr, grad), _mm512_add_ps(_mm512_sqrt_ps(s), eps));
+    _mm512_mask_storeu_ps(w + d, m, _mm512_sub_ps(x, step));
+  }
+}
+
+void adam_row_f32_avx512(float* w, const float* g, float* mom, float* vel, size_t dim, const AdamCorrection& corr,
+                         const SparseOptimizerConfig& c) {
+  const __m512 wd = _mm512_set1_ps(c.weight_decay), eps = _mm512_set1_ps(c.eps);
+  const __m512 b1 = _mm512_set1_ps(c.beta1), b2 = _mm512_set1_ps(c.beta2);
+  const __m512 one_b1 = _mm512_set1_ps(1.f - c.beta1), one_b2 = _mm512_set1_ps(1.f - c.beta2);
+  const __m512 step_size = _mm512_set1_ps(corr.step_size), inv_bc2 = _mm512_set1_ps(corr.inv_sqrt_bc2);
+  for (size_t d = 0; d < dim; d += kLanes) {
+    const __mmask16 m = lane_mask(dim - d);
+    const __m512 x = _mm512_maskz_loadu_ps(m, w + d);
+    const __m512 grad = _mm512_fmadd_ps(wd, x, _mm512_maskz_loadu_ps(m, g + d));
+    const __m512 m1 = _mm512_fmadd_ps(b1, _mm512_maskz_loadu_ps(m, mom + d), _mm512_mul_ps(one_b1, grad));
+    const __m512 v1 =
+        _mm512_fmadd_ps(b2, _mm512_maskz_loadu_ps(m, vel + d), _mm512_mul_ps(_mm512_mul_ps(one_b2, grad), grad));
+    _mm512_mask_storeu_ps(mom + d, m, m1);
+    _mm512_mask_storeu_ps(vel + d, m, v1);
+    const __m512 denom = _mm512_fmadd_ps(_mm512_sqrt_ps(v1), inv_bc2, eps);
+    _mm512_mask_storeu_ps(w + d, m, _mm512_sub_ps(x, _mm512_div_ps(_mm512_mul_ps(step_size, m1), denom)));
+  }
+}
+
 }  // namespace
 
 EmbeddingKernels embedding_avx512() {
-  return {gather_f32_avx512, bag_sum_f32_avx512, bag_max_f32_avx512, axpy_f32_avx512};
+  return {gather_f32_avx512,  bag_sum_f32_avx512,     bag_max_f32_avx512, axpy_f32_avx512,
+          sgd_row_f32_avx512, adagrad_row_f32_avx512, adam_row_f32_avx512};
 }
 
 }  // namespace reckit::cpu

@@ -76,10 +76,26 @@ void axpy_f32_portable(float a, const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void sgd_row_f32_portable(float* w, const float* g, size_t dim, const SparseOptimizerConfig& c) {
+  for (size_t d = 0; d < dim; ++d) w[d] = sgd_update(w[d], g[d], c.lr, c.weight_decay);
+}
+
+void adagrad_row_f32_portable(float* w, const float* g, float* sum_sq, size_t dim, const SparseOptimizerConfig& c) {
+  for (size_t d = 0; d < dim; ++d) w[d] = adagrad_update(w[d], g[d], sum_sq + d, c.lr, c.eps, c.weight_decay);
+}
+
+void adam_row_f32_portable(float* w, const float* g, float* m, float* v, size_t dim, const AdamCorrection& corr,
+                           const SparseOptimizerConfig& c) {
+  for (size_t d = 0; d < dim; ++d) {
+    w[d] = adam_update(w[d], g[d], m + d, v + d, corr, c.beta1, c.beta2, c.eps, c.weight_decay);
+  }
+}
+
 }  // namespace
 
 EmbeddingKernels embedding_portable() {
-  return {gather_f32_portable, bag_sum_f32_portable, bag_max_f32_portable, axpy_f32_portable};
+  return {gather_f32_portable,  bag_sum_f32_portable,     bag_max_f32_portable, axpy_f32_portable,
+          sgd_row_f32_portable, adagrad_row_f32_portable, adam_row_f32_portable};
 }
 
 }  // namespace reckit::cpu
