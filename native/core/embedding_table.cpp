@@ -21,6 +21,14 @@ constexpr size_t kMaxRows = size_t{1} << 32;        // ids are 32-bit words
 constexpr size_t kGatherRowsPerChunk = 512;        // below this a thread is not worth waking
 constexpr size_t kBagsPerChunk = 32;
 
+// parallel_for with the body held by reference: the std::function the pool takes then stores one
+// pointer in place instead of heap-allocating a copy of a many-capture lambda on every call.
+template <typename Body>
+void parallel_for_ref(size_t n, size_t min_per_chunk, Body&& body) {
+  ComputePool::instance().parallel_for(n, min_per_chunk,
+                                       [&body](size_t chunk, size_t begin, size_t end) { body(chunk, begin, end); });
+}
+
 void check_shape(size_t rows, size_t dim) {
   require(rows >= 1 && rows <= kMaxRows, ErrorCode::OutOfRange,
           "rows must be between 1 and 2^32 (got " + std::to_string(rows) + ")");
@@ -37,7 +45,7 @@ std::string describe_index(const IndexArray& a, size_t i) {
 EmbeddingTable::EmbeddingTable(size_t rows, size_t dim) : rows_(rows), dim_(dim) {
   check_shape(rows, dim);
   try {
-    owned_.assign(rows * dim, 0.f);
+    owned_ = HugeArray<float>(rows * dim);
   } catch (const std::bad_alloc&) {
     fail(ErrorCode::OutOfMemory, "cannot allocate a " + std::to_string(rows) + " x " + std::to_string(dim) + " table");
   }
@@ -69,10 +77,10 @@ void EmbeddingTable::require_writable(const char* what) const {
 void EmbeddingTable::dispose() {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   disposed_ = true;
-  std::vector<float>().swap(owned_);
-  std::vector<float>().swap(state_a_);
-  std::vector<float>().swap(state_b_);
-  std::vector<uint32_t>().swap(steps_);
+  owned_.reset();
+  state_a_.reset();
+  state_b_.reset();
+  steps_.reset();
   has_state_ = false;
   mapped_ = nullptr;
   owner_.reset();
@@ -116,9 +124,9 @@ std::shared_ptr<EmbeddingTable> EmbeddingTable::clone() const {
   std::memcpy(copy->owned_.data(), rows_data(), rows_ * dim_ * sizeof(float));
   copy->has_state_ = has_state_;
   copy->state_kind_ = state_kind_;
-  copy->state_a_ = state_a_;
-  copy->state_b_ = state_b_;
-  copy->steps_ = steps_;
+  copy->state_a_ = HugeArray<float>::copy_of(state_a_.data(), state_a_.size());
+  copy->state_b_ = HugeArray<float>::copy_of(state_b_.data(), state_b_.size());
+  copy->steps_ = HugeArray<uint32_t>::copy_of(steps_.data(), steps_.size());
   return copy;
 }
 
@@ -205,7 +213,7 @@ void EmbeddingTable::lookup(const IndexArray& ids, float* out, const cpu::Kernel
   const float* table = rows_data();
   const size_t dim = dim_;
   const auto gather = k.embedding.gather_f32;
-  ComputePool::instance().parallel_for(ids.length, kGatherRowsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(ids.length, kGatherRowsPerChunk, [&](size_t, size_t begin, size_t end) {
     gather(table, dim, ids.data, ids.length, begin, end, out + begin * dim);
   });
 }
@@ -219,7 +227,7 @@ void EmbeddingTable::lookup_bag(const BagBatch& batch, float* out, const cpu::Ke
                           batch.bags(), batch.weights, out};
   const cpu::EmbeddingKernels& e = k.embedding;
   const PoolMode mode = batch.mode;
-  ComputePool::instance().parallel_for(p.bags, kBagsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(p.bags, kBagsPerChunk, [&](size_t, size_t begin, size_t end) {
     if (mode == PoolMode::Max) e.bag_max_f32(p, begin, end);
     else e.bag_sum_f32(p, begin, end, mode == PoolMode::Mean);
   });

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/embedding_optimizers.h"
+#include "core/huge_array.h"
 
 namespace reckit::cpu {
 struct Kernels;
@@ -149,7 +150,7 @@ class EmbeddingTable {
   void ensure_state(SparseOptimizer kind);
 
   size_t rows_, dim_;
-  std::vector<float> owned_;
+  HugeArray<float> owned_;  // huge-page backed: lookups read random rows
   const float* mapped_ = nullptr;
   std::shared_ptr<const void> owner_;
   std::string origin_;
@@ -157,8 +158,8 @@ class EmbeddingTable {
 
   bool has_state_ = false;
   SparseOptimizer state_kind_ = SparseOptimizer::Sgd;
-  std::vector<float> state_a_, state_b_;
-  std::vector<uint32_t> steps_;
+  HugeArray<float> state_a_, state_b_;
+  HugeArray<uint32_t> steps_;
 
   mutable std::shared_mutex mutex_;
 };

@@ -23,6 +23,14 @@ constexpr size_t kBagsPerChunk = 32;
 constexpr unsigned kMaxDigitBits = 11;     // radix digits: 2048 buckets stay in L1
 constexpr size_t kRowPrefetch = 4;         // unique rows ahead whose table/state rows are prefetched
 
+// parallel_for with the body held by reference: the std::function the pool takes then stores one
+// pointer in place instead of heap-allocating a copy of a many-capture lambda on every call.
+template <typename Body>
+void parallel_for_ref(size_t n, size_t min_per_chunk, Body&& body) {
+  ComputePool::instance().parallel_for(n, min_per_chunk,
+                                       [&body](size_t chunk, size_t begin, size_t end) { body(chunk, begin, end); });
+}
+
 // Hints the lines of a row (and of its optimizer state) a few rows before the update needs them.
 inline void prefetch_row(const float* row, size_t dim) {
 #if defined(__GNUC__)
@@ -134,7 +142,7 @@ void compute_argmax(const Plan& p, const float* table) {
   ensure_size(p.s->argmax, p.bags * p.dim);
   uint32_t* argmax = p.s->argmax.data();
   const BagBatch& batch = *p.batch;
-  ComputePool::instance().parallel_for(p.bags, kBagsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(p.bags, kBagsPerChunk, [&](size_t, size_t begin, size_t end) {
     float* best = row_buffer(p.dim);
     for (size_t b = begin; b < end; ++b) {
       const size_t first = p.offsets[b], last = first + p.bag_len(b);
@@ -158,7 +166,7 @@ void compute_argmax(const Plan& p, const float* table) {
 void compute_weight_grads(const Plan& p, const float* table, float* out) {
   const BagBatch& batch = *p.batch;
   const uint32_t* argmax = p.s->argmax.data();
-  ComputePool::instance().parallel_for(p.n, kPositionsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(p.n, kPositionsPerChunk, [&](size_t, size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const size_t b = p.s->bag_of[i];
       const float* row = table + size_t{batch.ids.data[i]} * p.dim;
@@ -247,7 +255,7 @@ SparseGradient EmbeddingTable::backward(const BagBatch& batch, const float* grad
     compute_weight_grads(p, table, out.weight_grads.data());
   }
   const cpu::EmbeddingKernels& k = cpu::kernels().embedding;
-  ComputePool::instance().parallel_for(unique, kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(unique, kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
     for (size_t u = begin; u < end; ++u) {
       out.rows[u] = s.keys[s.run_start[u]];
       row_gradient(p, u, out.grads.data() + u * p.dim, k);
@@ -264,15 +272,15 @@ void EmbeddingTable::ensure_state(SparseOptimizer kind) {
                                     " state; call resetOptimizer() before stepping with " + optimizer_name(kind));
   }
   try {
-    state_a_.assign(rows_ * dim_, 0.f);
+    state_a_ = HugeArray<float>(rows_ * dim_);
     if (kind == SparseOptimizer::Adam) {
-      state_b_.assign(rows_ * dim_, 0.f);
-      steps_.assign(rows_, 0u);
+      state_b_ = HugeArray<float>(rows_ * dim_);
+      steps_ = HugeArray<uint32_t>(rows_);
     }
   } catch (const std::bad_alloc&) {
-    std::vector<float>().swap(state_a_);
-    std::vector<float>().swap(state_b_);
-    std::vector<uint32_t>().swap(steps_);
+    state_a_.reset();
+    state_b_.reset();
+    steps_.reset();
     fail(ErrorCode::OutOfMemory, std::string("cannot allocate ") + optimizer_name(kind) + " state for the table");
   }
   has_state_ = true;
@@ -300,7 +308,7 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
   const cpu::EmbeddingKernels& k = cpu::kernels().embedding;
   const size_t dim = dim_;
   const SparseOptimizerConfig c = config;
-  ComputePool::instance().parallel_for(p.unique(), kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
+  parallel_for_ref(p.unique(), kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
     float* g = row_buffer(dim);
     for (size_t u = begin; u < end; ++u) {
       const size_t row = s.keys[s.run_start[u]];
@@ -316,7 +324,7 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
         case SparseOptimizer::Sgd: k.sgd_row_f32(w, g, dim, c); break;
         case SparseOptimizer::Adagrad: k.adagrad_row_f32(w, g, state_a_.data() + row * dim, dim, c); break;
         case SparseOptimizer::Adam: {
-          const uint32_t t = ++steps_[row];
+          const uint32_t t = ++steps_.data()[row];
           const AdamCorrection corr = adam_correction(t, c.lr, c.beta1, c.beta2);
           k.adam_row_f32(w, g, state_a_.data() + row * dim, state_b_.data() + row * dim, dim, corr, c);
           break;
@@ -341,9 +349,9 @@ void EmbeddingTable::reset_optimizer() {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_live();
   has_state_ = false;
-  std::vector<float>().swap(state_a_);
-  std::vector<float>().swap(state_b_);
-  std::vector<uint32_t>().swap(steps_);
+  state_a_.reset();
+  state_b_.reset();
+  steps_.reset();
 }
 
 EmbeddingOptimizerState EmbeddingTable::export_optimizer_state() const {
@@ -353,9 +361,9 @@ EmbeddingOptimizerState EmbeddingTable::export_optimizer_state() const {
   st.present = has_state_;
   st.kind = state_kind_;
   if (has_state_) {
-    st.a = state_a_;
-    st.b = state_b_;
-    st.steps = steps_;
+    st.a.assign(state_a_.data(), state_a_.data() + state_a_.size());
+    st.b.assign(state_b_.data(), state_b_.data() + state_b_.size());
+    st.steps.assign(steps_.data(), steps_.data() + steps_.size());
   }
   return st;
 }
@@ -372,9 +380,9 @@ void EmbeddingTable::import_optimizer_state(EmbeddingOptimizerState st) {
   require(st.kind != SparseOptimizer::Sgd && st.a.size() == n && st.b.size() == (adam ? n : 0) &&
               st.steps.size() == (adam ? rows_ : 0),
           ErrorCode::CorruptFile, "optimizer state does not match the table's shape");
-  state_a_ = std::move(st.a);
-  state_b_ = std::move(st.b);
-  steps_ = std::move(st.steps);
+  state_a_ = HugeArray<float>::copy_of(st.a.data(), st.a.size());
+  state_b_ = HugeArray<float>::copy_of(st.b.data(), st.b.size());
+  steps_ = HugeArray<uint32_t>::copy_of(st.steps.data(), st.steps.size());
   state_kind_ = st.kind;
   has_state_ = true;
 }
