@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm install hook: use a prebuild when one loads on this machine, else build from source with
-// cmake-js. RECKIT_CUDA=1 (CUDA library) or RECKIT_BUILD_FROM_SOURCE=1 always build from source.
+// cmake-js. A git checkout, RECKIT_CUDA=1 (CUDA library) or RECKIT_BUILD_FROM_SOURCE=1 always build from source.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -31,19 +31,29 @@ function buildFromSource() {
     console.error('reckit: cmake-js is missing, so the addon cannot be built from source (reinstall reckit).');
     process.exit(1);
   }
-  const args = [cmakeJs, 'compile', '--directory', root];
-  if (truthy(process.env.RECKIT_CUDA)) args.push('--CDRECKIT_CUDA=ON');
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+  const cuda = truthy(process.env.RECKIT_CUDA);
+  // configure + build rather than `compile`: compile skips CMake when the build tree exists, so a changed
+  // option (RECKIT_CUDA on/off) would be ignored. Always pass the choice: CMake caches options.
+  const cmake = (command, extra) =>
+    spawnSync(process.execPath, [cmakeJs, command, '--directory', root, ...extra], { stdio: 'inherit', cwd: root });
+  let result = cmake('configure', [`--CDRECKIT_CUDA=${cuda ? 'ON' : 'OFF'}`]);
+  if (result.status === 0) result = cmake('build', []);
+  if (!cuda) {
+    // A CUDA library left by an earlier RECKIT_CUDA=1 build would still be dlopen'ed: remove it.
+    fs.rmSync(path.join(root, 'build', 'Release', 'reckit_cuda.so'), { force: true });
+  }
   if (result.status !== 0) {
     console.error(
       'reckit: building the native addon failed. It needs CMake >= 3.18 and a C++17 compiler' +
-        (truthy(process.env.RECKIT_CUDA) ? ', and nvcc for RECKIT_CUDA=1' : '') + '.',
+        (cuda ? ', and nvcc for RECKIT_CUDA=1' : '') + '.',
     );
     process.exit(result.status || 1);
   }
 }
 
-const forceSource = truthy(process.env.RECKIT_CUDA) || truthy(process.env.RECKIT_BUILD_FROM_SOURCE);
+// A git checkout is a developer's tree: its sources may be newer than any prebuild lying around.
+const gitCheckout = fs.existsSync(path.join(root, '.git'));
+const forceSource = gitCheckout || truthy(process.env.RECKIT_CUDA) || truthy(process.env.RECKIT_BUILD_FROM_SOURCE);
 if (!forceSource) {
   const { file, tried } = prebuildThatLoads();
   if (file) {
