@@ -353,6 +353,11 @@ export class EmbeddingTable {
     return this.#native.backward(idArray(ids, 'ids'), null, 'sum', undefined, requireFloat32Array(gradOut, 'gradOut')) as SparseGradient;
   }
 
+  /** {@link lookupBackward} off the event loop. */
+  lookupBackwardAsync(ids: Ids, gradOut: Float32Array): Promise<SparseGradient> {
+    return rejecting(() => this.#native.backwardAsync(idArray(ids, 'ids'), null, 'sum', undefined, requireFloat32Array(gradOut, 'gradOut')) as Promise<SparseGradient>);
+  }
+
   /**
    * The sparse gradient of {@link lookupBag}: gradOut is bags × dim. Each touched row appears once
    * (ascending) with its gradient summed over its occurrences; for `max`, element d of a bag's gradient

@@ -262,6 +262,47 @@ test('training through bags reduces a regression loss (sanity of signs)', () => 
   assert.ok(maxError(t.lookupBag(ids, offsets, { mode: 'mean' }), refBag(t.data(), dim, ids, offsets, 'mean'), 1e-6, 1e-5) <= 1);
 });
 
+test('concurrent async reads and steps: every read sees the table before or after a whole step', async () => {
+  const rows = 2000;
+  const dim = 8;
+  const initial = randomFloats(rows * dim, 120);
+  const t = EmbeddingTable.fromArray(rows, dim, initial);
+  const ids = randomIds(4000, rows, 121);
+  const offsets = new Uint32Array(200).map((_, b) => b * 20);
+  const gradOut = randomFloats(offsets.length * dim, 122);
+  const before = t.lookupBag(ids, offsets, { mode: 'sum' });
+  const copy = EmbeddingTable.fromArray(rows, dim, initial);
+  copy.step(ids, offsets, gradOut, { optimizer: 'sgd', lr: 0.5 });
+  const afterOne = copy.lookupBag(ids, offsets, { mode: 'sum' });
+  const reads = [t.lookupBagAsync(ids, offsets), t.lookupBagAsync(ids, offsets)];
+  const step = t.stepAsync(ids, offsets, gradOut, { optimizer: 'sgd', lr: 0.5 });
+  reads.push(t.lookupBagAsync(ids, offsets), t.lookupBagAsync(ids, offsets));
+  await step;
+  for (const r of await Promise.all(reads)) {
+    const asBytes = Buffer.from(r.buffer);
+    assert.ok(asBytes.equals(Buffer.from(before.buffer)) || asBytes.equals(Buffer.from(afterOne.buffer)), 'a torn read');
+  }
+  assert.equal(Array.from(t.lookupBag(ids, offsets)), Array.from(afterOne));
+  const g = await t.lookupBackwardAsync(ids.subarray(0, 5), gradOut.subarray(0, 5 * dim));
+  assert.equal(Array.from(g.rows), [...new Set(ids.subarray(0, 5))].sort((a, b) => a - b));
+});
+
+test('a table works inside a worker thread (no static JS state in the addon)', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const code = `const { parentPort } = require('node:worker_threads');
+    require('tsx/cjs');
+    const { EmbeddingTable } = require(${JSON.stringify(require.resolve('../lib/index'))});
+    const t = EmbeddingTable.fromArray(3, 2, new Float32Array([1, 2, 3, 4, 5, 6]));
+    t.step([1], null, new Float32Array([1, 1]), { optimizer: 'sgd', lr: 1 });
+    parentPort.postMessage(Array.from(t.lookupBag([0, 1, 2], [0, 1], { mode: 'max' })));`;
+  const result = await new Promise<number[]>((resolve, reject) => {
+    const w = new Worker(code, { eval: true });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  assert.equal(result, [1, 2, 5, 6]);
+});
+
 test('the optimizer row kernels of every ISA (forced with RECKIT_ISA in a child) match the reference, tails included', () => {
   const rows = 20;
   const dim = 37; // 2 full AVX-512 vectors + a masked tail of 5; 4 AVX2 vectors + 5
