@@ -222,6 +222,8 @@ test('set and fromArray reject wrong lengths and non-finite values, leaving the 
   throwsCode(() => new EmbeddingTable({ rows: 2, dim: 1.5 }), 'ERR_RECKIT_OUT_OF_RANGE');
   throwsCode(() => new EmbeddingTable({ rows: 2, dim: 2, init: { kind: 'gaussian' as 'normal' } }), 'ERR_RECKIT_INVALID_ARG');
   throwsCode(() => new EmbeddingTable({ rows: 2, dim: 2, init: { kind: 'normal', std: -1 } }), 'ERR_RECKIT_OUT_OF_RANGE');
+  // 2^32 × 65536 floats (1 PiB) exceeds any address space: a coded error, not a crash.
+  throwsCode(() => new EmbeddingTable({ rows: 2 ** 32, dim: 65536, init: { kind: 'zeros' } }), 'ERR_RECKIT_OUT_OF_MEMORY');
 });
 
 test('use after dispose raises ERR_RECKIT_DISPOSED and frees the memory', async () => {
