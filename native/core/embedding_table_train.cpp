@@ -21,7 +21,8 @@ constexpr size_t kRowsPerChunk = 64;       // unique rows per parallel slice of 
 constexpr size_t kPositionsPerChunk = 1024;
 constexpr size_t kBagsPerChunk = 32;
 constexpr unsigned kMaxDigitBits = 11;     // radix digits: 2048 buckets stay in L1
-constexpr size_t kRowPrefetch = 4;         // unique rows ahead whose table/state rows are prefetched
+constexpr size_t kRowPrefetch = 8;         // unique rows ahead whose table/state rows are prefetched
+constexpr size_t kUpdateBlock = 32;        // unique rows whose gradients are pooled per kernel call
 
 // parallel_for with the body held by reference: the std::function the pool takes then stores one
 // pointer in place instead of heap-allocating a copy of a many-capture lambda on every call.
@@ -48,6 +49,8 @@ struct Scratch {
   std::vector<uint32_t> bag_of;                        // bag of each position
   std::vector<uint32_t> argmax;                        // max mode: bags × dim positions
   std::vector<uint32_t> identity;                      // offsets of a plain lookup (every id its own bag)
+  std::vector<uint32_t> sorted_bag;                    // sum/mean: bag of the r-th position in row order
+  std::vector<float> coef;                             // sum/mean: its weight (· 1/len for mean)
   std::vector<uint32_t> histogram;
 };
 
@@ -134,7 +137,29 @@ Plan make_plan(const BagBatch& batch, const float* grad_out, size_t rows, size_t
     for (size_t i = p.offsets[b]; i < end; ++i) s.bag_of[i] = static_cast<uint32_t>(b);
   }
   group_by_row(batch.ids.data, p.n, rows, s);
+  if (batch.mode != PoolMode::Max) {
+    // Row u's gradient is then a weighted bag over gradOut's rows: Σ_r coef[r] · gradOut[sorted_bag[r]]
+    // for r in run u — the forward's pooled-sum kernel computes it with prefetch and register blocking.
+    ensure_size(s.sorted_bag, p.n);
+    ensure_size(s.coef, p.n);
+    for (size_t r = 0; r < p.n; ++r) {
+      const uint32_t i = s.pos[r];
+      const uint32_t b = s.bag_of[i];
+      const float w = batch.weights ? batch.weights[i] : 1.f;
+      s.sorted_bag[r] = b;
+      s.coef[r] = batch.mode == PoolMode::Mean ? w / static_cast<float>(p.bag_len(b)) : w;
+    }
+  }
   return p;
+}
+
+// Sum/mean: the gradients of unique rows [first, first + count) into out (count × dim).
+inline void pooled_row_gradients(const Plan& p, size_t first, size_t count, float* out,
+                                 const cpu::EmbeddingKernels& k) {
+  const Scratch& s = *p.s;
+  const cpu::BagProblem q{p.grad_out, p.dim, s.sorted_bag.data(), s.run_start[first + count],
+                          s.run_start.data() + first, count, s.coef.data(), out};
+  k.bag_sum_f32(q, 0, count, false);
 }
 
 // Max mode: for every (bag, d), the first position holding the maximum of w_i · T[ids[i]][d].
@@ -256,9 +281,11 @@ SparseGradient EmbeddingTable::backward(const BagBatch& batch, const float* grad
   }
   const cpu::EmbeddingKernels& k = cpu::kernels().embedding;
   parallel_for_ref(unique, kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
-    for (size_t u = begin; u < end; ++u) {
-      out.rows[u] = s.keys[s.run_start[u]];
-      row_gradient(p, u, out.grads.data() + u * p.dim, k);
+    for (size_t u = begin; u < end; ++u) out.rows[u] = s.keys[s.run_start[u]];
+    if (batch.mode == PoolMode::Max) {
+      for (size_t u = begin; u < end; ++u) row_gradient(p, u, out.grads.data() + u * p.dim, k);
+    } else {
+      pooled_row_gradients(p, begin, end - begin, out.grads.data() + begin * p.dim, k);
     }
   });
   return out;
@@ -309,7 +336,7 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
   const size_t dim = dim_;
   const SparseOptimizerConfig c = config;
   parallel_for_ref(p.unique(), kRowsPerChunk, [&](size_t, size_t begin, size_t end) {
-    float* g = row_buffer(dim);
+    float* block = row_buffer(kUpdateBlock * dim);
     for (size_t u = begin; u < end; ++u) {
       const size_t row = s.keys[s.run_start[u]];
       if (u + kRowPrefetch < end) {
@@ -318,7 +345,14 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
         if (!state_a_.empty()) prefetch_row(state_a_.data() + ahead * dim, dim);
         if (!state_b_.empty()) prefetch_row(state_b_.data() + ahead * dim, dim);
       }
-      row_gradient(p, u, g, k);
+      // Gradients come a block of rows at a time (one kernel call), then each row is updated.
+      const size_t slot = (u - begin) % kUpdateBlock;
+      float* g = block + slot * dim;
+      if (batch.mode == PoolMode::Max) {
+        row_gradient(p, u, g, k);
+      } else if (slot == 0) {
+        pooled_row_gradients(p, u, std::min(kUpdateBlock, end - u), block, k);
+      }
       float* w = table + row * dim;
       switch (c.kind) {
         case SparseOptimizer::Sgd: k.sgd_row_f32(w, g, dim, c); break;
