@@ -41,17 +41,20 @@ inline void bag_block(const BagProblem& p, size_t first, size_t last, size_t d0,
                       float* out) {
   __m512 acc[NV];
   const size_t width = std::min(kBlock, p.dim - d0);
+#pragma GCC unroll 8
   for (int v = 0; v < NV; ++v) acc[v] = kMax ? _mm512_set1_ps(-__builtin_inff()) : _mm512_setzero_ps();
   for (size_t i = first; i < last; ++i) {
     if (i + kPrefetchDistance < p.n_ids) prefetch_block(p.table + size_t{p.ids[i + kPrefetchDistance]} * p.dim + d0, width);
     const float* row = p.table + size_t{p.ids[i]} * p.dim + d0;
     const __m512 w = _mm512_set1_ps(p.weights ? p.weights[i] : 1.f);
+#pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
       const __m512 x = v + 1 < NV ? _mm512_loadu_ps(row + v * kLanes) : _mm512_maskz_loadu_ps(k.m[v], row + v * kLanes);
       acc[v] = kMax ? _mm512_max_ps(acc[v], _mm512_mul_ps(w, x)) : _mm512_fmadd_ps(w, x, acc[v]);
     }
   }
   const __m512 s = _mm512_set1_ps(scale);
+#pragma GCC unroll 8
   for (int v = 0; v < NV; ++v) {
     __m512 r = kMax ? acc[v] : _mm512_mul_ps(acc[v], s);
     if (first == last) r = _mm512_setzero_ps();
