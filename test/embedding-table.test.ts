@@ -105,6 +105,23 @@ for (const isa of ISAS) {
   });
 }
 
+test('large gathers (streaming-store path) match the rows on every ISA, aligned or not', () => {
+  const rows = 1000;
+  const dim = 64;
+  const table = randomFloats(rows * dim, 31);
+  const t = EmbeddingTable.fromArray(rows, dim, table);
+  const ids = randomIds(40000, rows, 32); // 10 MB of output: above the streaming threshold
+  const expected = new Float32Array(ids.length * dim);
+  ids.forEach((id, i) => expected.set(table.subarray(id * dim, (id + 1) * dim), i * dim));
+  const backing = new Float32Array(ids.length * dim + 16);
+  for (const isa of ISAS) {
+    assert.ok(Buffer.from(t.lookup(ids, { isa }).buffer).equals(Buffer.from(expected.buffer)), isa);
+    const misaligned = backing.subarray(1, 1 + ids.length * dim); // 4-byte offset: the plain-store path
+    t.lookup(ids, { isa, out: misaligned });
+    assert.ok(Buffer.from(misaligned.slice().buffer).equals(Buffer.from(expected.buffer)), `${isa} misaligned`);
+  }
+});
+
 test('lookupBag over a large random batch matches the reference (parallel chunks)', () => {
   const rows = 5000;
   const dim = 32;

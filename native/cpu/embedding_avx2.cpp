@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "cpu/embedding.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 constexpr size_t kLanes = 8;
 constexpr size_t kBlock = 64;            // floats per register block (8 ymm)
+constexpr size_t kStreamingBytes = size_t{8} << 20;  // gathers at least this large use streaming stores
 constexpr size_t kPrefetchDistance = 16;  // ids ahead whose rows are prefetched (~64 lines at dim 64)
 
 // Mask of the first `count` lanes (count may exceed 8: all lanes).
@@ -82,6 +84,18 @@ void gather_f32_avx2(const float* table, size_t dim, const uint32_t* ids, size_t
                      float* out) {
   const __m256i tail = lane_mask(dim % kLanes);
   const size_t full = dim - dim % kLanes;
+  // Streaming stores for large results (see the AVX-512 twin): whole rows, 32-byte aligned destinations.
+  if (n_ids * dim * sizeof(float) >= kStreamingBytes && dim % kLanes == 0 &&
+      reinterpret_cast<uintptr_t>(out) % 32 == 0) {
+    for (size_t i = begin; i < end; ++i) {
+      if (i + kPrefetchDistance < n_ids) prefetch_block(table + size_t{ids[i + kPrefetchDistance]} * dim, dim);
+      const float* row = table + size_t{ids[i]} * dim;
+      float* dst = out + (i - begin) * dim;
+      for (size_t d = 0; d < dim; d += kLanes) _mm256_stream_ps(dst + d, _mm256_loadu_ps(row + d));
+    }
+    _mm_sfence();
+    return;
+  }
   for (size_t i = begin; i < end; ++i) {
     if (i + kPrefetchDistance < n_ids) prefetch_block(table + size_t{ids[i + kPrefetchDistance]} * dim, dim);
     const float* row = table + size_t{ids[i]} * dim;

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "cpu/embedding.h"
 
@@ -14,6 +15,7 @@ namespace {
 
 constexpr size_t kLanes = 16;
 constexpr size_t kBlock = 64;             // floats per register block (4 zmm)
+constexpr size_t kStreamingBytes = size_t{8} << 20;  // gathers at least this large use streaming stores
 constexpr size_t kPrefetchDistance = 16;  // ids ahead whose rows are prefetched (~64 lines at dim 64)
 
 inline __mmask16 lane_mask(size_t count) {
@@ -88,6 +90,19 @@ void gather_f32_avx512(const float* table, size_t dim, const uint32_t* ids, size
                        float* out) {
   const __mmask16 tail = lane_mask(dim % kLanes);
   const size_t full = dim - dim % kLanes;
+  // A large result is not read back soon: streaming stores skip the read-for-ownership of every output
+  // line, a third of the traffic. Only for whole 64-byte rows at 64-byte aligned destinations.
+  if (n_ids * dim * sizeof(float) >= kStreamingBytes && dim % kLanes == 0 &&
+      reinterpret_cast<uintptr_t>(out) % 64 == 0) {
+    for (size_t i = begin; i < end; ++i) {
+      if (i + kPrefetchDistance < n_ids) prefetch_block(table + size_t{ids[i + kPrefetchDistance]} * dim, dim);
+      const float* row = table + size_t{ids[i]} * dim;
+      float* dst = out + (i - begin) * dim;
+      for (size_t d = 0; d < dim; d += kLanes) _mm512_stream_ps(dst + d, _mm512_loadu_ps(row + d));
+    }
+    _mm_sfence();  // order the streaming stores before the pool's completion signal
+    return;
+  }
   for (size_t i = begin; i < end; ++i) {
     if (i + kPrefetchDistance < n_ids) prefetch_block(table + size_t{ids[i + kPrefetchDistance]} * dim, dim);
     const float* row = table + size_t{ids[i]} * dim;
