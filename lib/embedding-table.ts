@@ -190,6 +190,34 @@ function loadOptions(options: LoadOptions | undefined): { mmap: boolean; optimiz
   return { mmap: o.mmap === true, optimizerState: o.optimizerState === true };
 }
 
+/** The native constructor's (rows, dim, kind, p1, p2, seed) from the public options. */
+function initArgs(options: EmbeddingTableOptions): [number, number, string, number, number, number | bigint] {
+  const o = requireObject(options, 'options');
+  const rows = requireInteger(o.rows, 'options.rows', 1, MAX_ROWS);
+  const dim = requireInteger(o.dim, 'options.dim', 1, MAX_DIM);
+  const init = requireObject(o.init ?? { kind: 'normal' }, 'options.init');
+  const kind = requireOneOf(init.kind, 'options.init.kind', ['normal', 'uniform', 'zeros'] as const);
+  const seed = init.seed === undefined ? 0 : requireSeed(init.seed, 'options.init.seed');
+  let p1 = 0;
+  let p2 = 0;
+  if (kind === 'normal') {
+    p1 = init.mean === undefined ? 0 : requireNumber(init.mean, 'options.init.mean');
+    p2 = init.std === undefined ? 1 : requireNumber(init.std, 'options.init.std');
+  } else if (kind === 'uniform') {
+    const range = init.range ?? 1;
+    if (typeof range === 'number') {
+      const r = requireNumber(range, 'options.init.range');
+      [p1, p2] = [-r, r];
+    } else if (Array.isArray(range) && range.length === 2) {
+      p1 = requireNumber(range[0], 'options.init.range[0]');
+      p2 = requireNumber(range[1], 'options.init.range[1]');
+    } else {
+      throw invalidArg('options.init.range must be a number or a [low, high] pair');
+    }
+  }
+  return [rows, dim, kind, p1, p2, seed];
+}
+
 function rejecting<T>(body: () => Promise<T>): Promise<T> {
   try {
     return body();
@@ -218,32 +246,14 @@ export class EmbeddingTable {
     if (options === ADOPT) {
       this.#native = new Native(adopted);
     } else {
-      const o = requireObject(options, 'options');
-      const rows = requireInteger(o.rows, 'options.rows', 1, MAX_ROWS);
-      const dim = requireInteger(o.dim, 'options.dim', 1, MAX_DIM);
-      const init = requireObject(o.init ?? { kind: 'normal' }, 'options.init');
-      const kind = requireOneOf(init.kind, 'options.init.kind', ['normal', 'uniform', 'zeros'] as const);
-      const seed = init.seed === undefined ? 0 : requireSeed(init.seed, 'options.init.seed');
-      let p1 = 0;
-      let p2 = 0;
-      if (kind === 'normal') {
-        p1 = init.mean === undefined ? 0 : requireNumber(init.mean, 'options.init.mean');
-        p2 = init.std === undefined ? 1 : requireNumber(init.std, 'options.init.std');
-      } else if (kind === 'uniform') {
-        const range = init.range ?? 1;
-        if (typeof range === 'number') {
-          const r = requireNumber(range, 'options.init.range');
-          [p1, p2] = [-r, r];
-        } else if (Array.isArray(range) && range.length === 2) {
-          p1 = requireNumber(range[0], 'options.init.range[0]');
-          p2 = requireNumber(range[1], 'options.init.range[1]');
-        } else {
-          throw invalidArg('options.init.range must be a number or a [low, high] pair');
-        }
-      }
-      this.#native = new Native(rows, dim, kind, p1, p2, seed);
+      this.#native = new Native(...initArgs(options));
     }
     [this.#rows, this.#dim] = this.#native.shape() as [number, number];
+  }
+
+  /** Like `new EmbeddingTable(options)`, with the allocation and the seeded fill off the event loop. */
+  static createAsync(options: EmbeddingTableOptions): Promise<EmbeddingTable> {
+    return rejecting(async () => EmbeddingTable.adopt(await native().embeddingTableCreateAsync(...initArgs(options))));
   }
 
   /** A table holding a copy of `data` (rows × dim finite values, row-major). */
@@ -276,6 +286,14 @@ export class EmbeddingTable {
   static fromBuffer(buffer: Uint8Array, options?: Omit<LoadOptions, 'mmap'>): EmbeddingTable {
     if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
     return EmbeddingTable.adopt(native().embeddingTableFromBuffer(buffer, loadOptions(options).optimizerState));
+  }
+
+  /** {@link fromBuffer} off the event loop (the buffer must not change until the promise settles). */
+  static fromBufferAsync(buffer: Uint8Array, options?: Omit<LoadOptions, 'mmap'>): Promise<EmbeddingTable> {
+    return rejecting(async () => {
+      if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
+      return EmbeddingTable.adopt(await native().embeddingTableFromBufferAsync(buffer, loadOptions(options).optimizerState));
+    });
   }
 
   /** @internal Wraps a native table handle (an External) produced by a factory. */
@@ -441,6 +459,11 @@ export class EmbeddingTable {
   /** The bytes {@link save} would write. */
   toBuffer(options?: SaveOptions): Buffer {
     return this.#native.toBuffer(saveOptions(options)) as Buffer;
+  }
+
+  /** {@link toBuffer} off the event loop. */
+  toBufferAsync(options?: SaveOptions): Promise<Buffer> {
+    return rejecting(() => this.#native.toBufferAsync(saveOptions(options)) as Promise<Buffer>);
   }
 
   /** Releases the native memory now; later calls raise `ERR_RECKIT_DISPOSED`. Idempotent. */

@@ -82,6 +82,21 @@ test('toBuffer/fromBuffer round-trip without state; subarray views of a buffer l
   assert.ok(same(EmbeddingTable.fromBuffer(padded.subarray(8, 8 + bytes.length)).data(), t.data()));
 });
 
+test('toBufferAsync/fromBufferAsync round-trip with state; a corrupt buffer rejects with CORRUPT_FILE', async () => {
+  const t = trained('adam');
+  const bytes = await t.toBufferAsync({ optimizerState: true });
+  assert.ok(bytes.equals(t.toBuffer({ optimizerState: true })));
+  const back = await EmbeddingTable.fromBufferAsync(bytes, { optimizerState: true });
+  assert.ok(same(back.data(), t.data()));
+  assert.is(back.optimizerState, 'adam');
+  try {
+    await EmbeddingTable.fromBufferAsync(bytes.subarray(0, bytes.length - 3));
+    assert.unreachable('expected a rejection');
+  } catch (error) {
+    assert.is((error as { code?: string }).code, 'ERR_RECKIT_CORRUPT_FILE');
+  }
+});
+
 test('mmap loads a read-only table: lookups work, writes raise INVALID_ARG, clone() is writable', () => {
   const t = EmbeddingTable.fromArray(ROWS, DIM, randomFloats(ROWS * DIM, 6));
   const file = path.join(dir, 'mapped.safetensors');

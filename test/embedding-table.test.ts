@@ -42,6 +42,14 @@ test('normal init equals the Philox normal stream of the seed, on any thread cou
   assert.ok(Math.abs(mean) < 0.01);
 });
 
+test('createAsync builds the same table as the constructor, and rejects bad options', async () => {
+  const options = { rows: 500, dim: 6, init: { kind: 'uniform' as const, range: 0.5, seed: 77 } };
+  const a = await EmbeddingTable.createAsync(options);
+  assert.equal(Array.from(a.data()), Array.from(new EmbeddingTable(options).data()));
+  await rejectsCode(EmbeddingTable.createAsync({ rows: 0, dim: 6 }), 'ERR_RECKIT_OUT_OF_RANGE');
+  await rejectsCode(EmbeddingTable.createAsync({ rows: 2 ** 32, dim: 65536 }), 'ERR_RECKIT_OUT_OF_MEMORY');
+});
+
 test('uniform init stays in its range and zeros init is all zeros', () => {
   const u = new EmbeddingTable({ rows: 1000, dim: 4, init: { kind: 'uniform', range: [-0.5, 0.25], seed: 3 } }).data();
   let lo = Infinity;

@@ -162,6 +162,52 @@ size_t checked_size(size_t a, size_t b, const char* what) {
   return a * b;
 }
 
+// (rows, dim, init kind, p1, p2, seed): a table's shape and seeded init, checked on the JS thread.
+struct InitSpec {
+  size_t rows = 0, dim = 0;
+  std::string kind;
+  float p1 = 0, p2 = 0;
+  uint64_t seed = 0;
+};
+
+InitSpec init_spec(const Napi::CallbackInfo& args) {
+  InitSpec spec;
+  spec.rows = static_cast<size_t>(integer_arg(args[0], "rows", 1, int64_t{1} << 32));
+  spec.dim = static_cast<size_t>(integer_arg(args[1], "dim", 1, EmbeddingTable::kMaxDim));
+  spec.kind = args[2].IsUndefined() ? "zeros" : string_arg(args[2], "init.kind");
+  if (spec.kind == "normal") {
+    spec.p1 = static_cast<float>(number_arg(args[3], "init.mean"));
+    const double stddev = number_arg(args[4], "init.std");
+    require(stddev >= 0, ErrorCode::OutOfRange, "init.std must be >= 0");
+    spec.p2 = static_cast<float>(stddev);
+  } else if (spec.kind == "uniform") {
+    const double low = number_arg(args[3], "init.low"), high = number_arg(args[4], "init.high");
+    require(low < high, ErrorCode::OutOfRange, "init range must have low < high");
+    spec.p1 = static_cast<float>(low);
+    spec.p2 = static_cast<float>(high);
+  } else if (spec.kind != "zeros") {
+    fail(ErrorCode::InvalidArg, "init.kind must be 'normal', 'uniform' or 'zeros'");
+  }
+  if (spec.kind != "zeros") spec.seed = seed_arg(args[5], "init.seed");
+  return spec;
+}
+
+// Allocates and fills the table (the heavy part: may run on a worker thread).
+TablePtr build_table(const InitSpec& spec) {
+  auto table = std::make_shared<EmbeddingTable>(spec.rows, spec.dim);
+  if (spec.kind == "normal") table->init_normal(spec.seed, spec.p1, spec.p2);
+  if (spec.kind == "uniform") table->init_uniform(spec.seed, spec.p1, spec.p2);
+  return table;
+}
+
+// A Node Buffer owning `bytes` (no copy where the runtime allows external buffers).
+Napi::Value buffer_of(Napi::Env env, std::vector<uint8_t>&& bytes) {
+  if (bytes.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  auto* owned = new std::vector<uint8_t>(std::move(bytes));
+  return Napi::Buffer<uint8_t>::NewOrCopy(env, owned->data(), owned->size(),
+                                          [owned](Napi::Env, uint8_t*) { delete owned; });
+}
+
 // ---- the wrapper -----------------------------------------------------------------------------
 
 class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
@@ -189,6 +235,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
                            InstanceMethod<&EmbeddingTableWrap::save>("save"),
                            InstanceMethod<&EmbeddingTableWrap::save_async>("saveAsync"),
                            InstanceMethod<&EmbeddingTableWrap::to_buffer>("toBuffer"),
+                           InstanceMethod<&EmbeddingTableWrap::to_buffer_async>("toBufferAsync"),
                            InstanceMethod<&EmbeddingTableWrap::dispose>("dispose"),
                            InstanceMethod<&EmbeddingTableWrap::disposed>("disposed"),
                        });
@@ -199,23 +246,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
       if (args[0].IsExternal()) {
         table_ = *args[0].As<Napi::External<TablePtr>>().Data();
       } else {
-        const size_t rows = static_cast<size_t>(integer_arg(args[0], "rows", 1, int64_t{1} << 32));
-        const size_t dim = static_cast<size_t>(integer_arg(args[1], "dim", 1, EmbeddingTable::kMaxDim));
-        const std::string kind = args[2].IsUndefined() ? "zeros" : string_arg(args[2], "init.kind");
-        auto table = std::make_shared<EmbeddingTable>(rows, dim);
-        if (kind == "normal") {
-          const double stddev = number_arg(args[4], "init.std");
-          require(stddev >= 0, ErrorCode::OutOfRange, "init.std must be >= 0");
-          table->init_normal(seed_arg(args[5], "init.seed"), static_cast<float>(number_arg(args[3], "init.mean")),
-                             static_cast<float>(stddev));
-        } else if (kind == "uniform") {
-          const double low = number_arg(args[3], "init.low"), high = number_arg(args[4], "init.high");
-          require(low < high, ErrorCode::OutOfRange, "init range must have low < high");
-          table->init_uniform(seed_arg(args[5], "init.seed"), static_cast<float>(low), static_cast<float>(high));
-        } else if (kind != "zeros") {
-          fail(ErrorCode::InvalidArg, "init.kind must be 'normal', 'uniform' or 'zeros'");
-        }
-        table_ = std::move(table);
+        table_ = build_table(init_spec(args));
       }
       napi_type_tag_object(args.Env(), args.This(), &kTableTag);
     });
@@ -419,8 +450,18 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value to_buffer(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      const std::vector<uint8_t> bytes = EmbeddingTableIo::to_buffer(*table_, args[0].ToBoolean());
-      return Napi::Buffer<uint8_t>::Copy(args.Env(), bytes.data(), bytes.size());
+      return buffer_of(args.Env(), EmbeddingTableIo::to_buffer(*table_, args[0].ToBoolean()));
+    });
+  }
+
+  Napi::Value to_buffer_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const bool with_optimizer = args[0].ToBoolean();
+      auto bytes = std::make_shared<std::vector<uint8_t>>();
+      TablePtr t = table_;
+      return run_async(
+          args.Env(), {args.This()}, [t, with_optimizer, bytes] { *bytes = EmbeddingTableIo::to_buffer(*t, with_optimizer); },
+          [bytes](Napi::Env env) -> Napi::Value { return buffer_of(env, std::move(*bytes)); });
     });
   }
 
@@ -480,6 +521,36 @@ Napi::Value from_buffer(const Napi::CallbackInfo& args) {
   });
 }
 
+Napi::Value from_buffer_async(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const Napi::Value value = args[0];
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      fail(ErrorCode::InvalidArg, "buffer must be a Buffer or Uint8Array");
+    }
+    const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+    const uint8_t* data = bytes.Data();
+    const size_t size = bytes.ElementLength();
+    const bool with_optimizer = args[1].ToBoolean();
+    auto result = std::make_shared<TablePtr>();
+    // The bytes stay referenced until the promise settles; the reader copies them before checking.
+    return run_async(
+        args.Env(), {value}, [data, size, with_optimizer, result] { *result = EmbeddingTableIo::from_buffer(data, size, with_optimizer); },
+        [result](Napi::Env env) -> Napi::Value { return external_of(env, *result); });
+  });
+}
+
+// embeddingTableCreateAsync(rows, dim, kind, p1, p2, seed) -> Promise<External>: allocation and the
+// seeded fill (a second or more for large tables) off the event loop.
+Napi::Value create_async(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const InitSpec spec = init_spec(args);
+    auto result = std::make_shared<TablePtr>();
+    return run_async(
+        args.Env(), {}, [spec, result] { *result = build_table(spec); },
+        [result](Napi::Env env) -> Napi::Value { return external_of(env, *result); });
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<EmbeddingTable> embedding_table_from_js(const Napi::Value& value, const char* name) {
@@ -495,6 +566,8 @@ void register_embedding_table(Napi::Env env, Napi::Object exports) {
   exports.Set("embeddingTableLoad", Napi::Function::New(env, load, "embeddingTableLoad"));
   exports.Set("embeddingTableLoadAsync", Napi::Function::New(env, load_async, "embeddingTableLoadAsync"));
   exports.Set("embeddingTableFromBuffer", Napi::Function::New(env, from_buffer, "embeddingTableFromBuffer"));
+  exports.Set("embeddingTableFromBufferAsync", Napi::Function::New(env, from_buffer_async, "embeddingTableFromBufferAsync"));
+  exports.Set("embeddingTableCreateAsync", Napi::Function::New(env, create_async, "embeddingTableCreateAsync"));
 }
 
 }  // namespace reckit::binding
