@@ -2,5 +2,7 @@
 import type { Suite } from './harness';
 import { embeddingSuite } from './suites/embedding';
 import { machineSuite } from './suites/machine';
+import { qualitySuite } from './suites/quality';
+import { recsysEvalSuite } from './suites/recsys-eval';
 
-export const suites: Suite[] = [machineSuite, embeddingSuite];
+export const suites: Suite[] = [machineSuite, recsysEvalSuite, qualitySuite, embeddingSuite];

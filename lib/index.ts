@@ -13,6 +13,10 @@ export { isReckitError } from './errors';
 export type { ReckitError, ReckitErrorCode } from './errors';
 export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
 export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
+export * from './recsys/index';
+export * as tabular from './tabular';
+export { qualityReport, qualityReportAsync, TableEncoder, readCsvTable, writeCsvTable } from './tabular';
+export type { Table, QualityReport, QualityOptions, Span } from './tabular';
 export { EmbeddingTable } from './embedding-table';
 export type {
   Ids,
