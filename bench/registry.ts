@@ -2,9 +2,10 @@
 import type { Suite } from './harness';
 import { ganSuite } from './suites/gan';
 import { gemmSuite } from './suites/gemm';
+import { embeddingSuite } from './suites/embedding';
 import { machineSuite } from './suites/machine';
 import { qualitySuite } from './suites/quality';
 import { recsysEvalSuite } from './suites/recsys-eval';
 import { topkSuite } from './suites/topk';
 
-export const suites: Suite[] = [machineSuite, topkSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];
+export const suites: Suite[] = [machineSuite, topkSuite, embeddingSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];

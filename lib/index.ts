@@ -24,7 +24,25 @@ export { Gan } from './gan';
 export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions } from './gan';
 export { CosineIndex } from './cosine-index';
 export type {
-  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage, LoadOptions,
+  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,
+  LoadOptions as CosineIndexLoadOptions,
 } from './cosine-index';
 export { mergeTopK } from './merge-topk';
 export type { ShardResult } from './merge-topk';
+export { EmbeddingTable } from './embedding-table';
+export type {
+  Ids as RowIds,
+  PoolMode,
+  SparseOptimizerKind,
+  EmbeddingInit,
+  EmbeddingTableOptions,
+  BagOptions,
+  KernelChoice,
+  OutputOption,
+  SparseGradient,
+  StepOptions,
+  StepResult,
+  EmbeddingMemoryUsage,
+  SaveOptions as EmbeddingSaveOptions,
+  LoadOptions as EmbeddingLoadOptions,
+} from './embedding-table';

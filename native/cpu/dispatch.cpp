@@ -25,21 +25,33 @@ const Active& active() {
 
 Kernels kernels_for(Isa isa) {
   require(isa_supported(isa), ErrorCode::OutOfRange, std::string("ISA ") + isa_name(isa) + " is not supported here");
-  Kernels k{isa, vector_ops_portable(), probe_ops_portable(), gemm_kernels_portable(), optimizer_ops_portable(),
-            topk_scan_portable()};
+  // Every family starts from its portable table; an ISA replaces the families it has kernels for.
+  Kernels k{isa,
+            vector_ops_portable(),
+            probe_ops_portable(),
+            gemm_kernels_portable(),
+            optimizer_ops_portable(),
+            topk_scan_portable(),
+            embedding_portable()};
   switch (isa) {
 #if defined(RECKIT_HAVE_AVX512)
     case Isa::Avx512:
       k.vector = vector_ops_avx512();
       k.probe = probe_ops_avx512();
+      k.gemm = gemm_kernels_avx512();
+      k.optimizer = optimizer_ops_avx512();
       k.topk = topk_scan_avx512();
+      k.embedding = embedding_avx512();
       break;
 #endif
 #if defined(RECKIT_HAVE_AVX2)
     case Isa::Avx2:
       k.vector = vector_ops_avx2();
       k.probe = probe_ops_avx2();
+      k.gemm = gemm_kernels_avx2();
+      k.optimizer = optimizer_ops_avx2();
       k.topk = topk_scan_avx2();
+      k.embedding = embedding_avx2();
       break;
 #endif
 #if defined(RECKIT_HAVE_NEON)
@@ -47,20 +59,6 @@ Kernels kernels_for(Isa isa) {
 #endif
     default: break;
   }
-  // GEMM leaves (issue 5): the portable table unless the ISA has its own.
-#if defined(RECKIT_HAVE_AVX512)
-  if (isa == Isa::Avx512) k.gemm = gemm_kernels_avx512();
-#endif
-#if defined(RECKIT_HAVE_AVX2)
-  if (isa == Isa::Avx2) k.gemm = gemm_kernels_avx2();
-#endif
-  // Optimizer updates (Mlp/Gan): bit-identical on every ISA.
-#if defined(RECKIT_HAVE_AVX512)
-  if (isa == Isa::Avx512) k.optimizer = optimizer_ops_avx512();
-#endif
-#if defined(RECKIT_HAVE_AVX2)
-  if (isa == Isa::Avx2) k.optimizer = optimizer_ops_avx2();
-#endif
   return k;
 }
 

@@ -8,6 +8,7 @@
 #include "cpu/cpu_features.h"
 #include "cpu/gemm.h"
 #include "cpu/optimizer_ops.h"
+#include "cpu/embedding.h"
 #include "cpu/probe.h"
 #include "cpu/topk_scan.h"
 #include "cpu/vector_ops.h"
@@ -21,6 +22,7 @@ struct Kernels {
   GemmKernels gemm;
   OptimizerOps optimizer;
   TopkScan topk;
+  EmbeddingKernels embedding;
 };
 
 // The active table: RECKIT_ISA (if set and supported) else the best supported ISA.

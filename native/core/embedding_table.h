@@ -1,0 +1,167 @@
+// EmbeddingTable: a rows × dim float32 table with pooled lookups, their backward, and fused sparse
+// optimizer steps that touch only the rows of a batch (row-wise Adagrad/Adam state).
+// Contract of the pooled lookup (PyTorch EmbeddingBag offsets):
+//   bag b covers ids[offsets[b] .. (b + 1 < bags ? offsets[b + 1] : n))
+//   sum:  out[b] = Σ_i w_i · T[ids[i]];  mean: out[b] = sum / len_b;  max: out[b][d] = max_i w_i · T[ids[i]][d]
+//   an empty bag yields zeros; w_i = weights[i] or 1.
+// Backward (sparse): each touched row once, rows ascending, its gradient summed over its occurrences in
+// position order (so results are deterministic for any thread count); for max, element d of bag b's
+// gradient goes to the first position holding the maximum. Every input is validated in one pass before
+// anything is read or written, so a bad batch never half-applies. Reads share the object; writes are exclusive.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "core/embedding_optimizers.h"
+#include "core/huge_array.h"
+
+namespace reckit::cpu {
+struct Kernels;
+}
+
+namespace reckit {
+
+enum class PoolMode { Sum = 0, Mean = 1, Max = 2 };
+
+// Row numbers or offsets as 32-bit words; `is_signed` when they came from an Int32Array (negatives are errors).
+struct IndexArray {
+  const uint32_t* data = nullptr;
+  size_t length = 0;
+  bool is_signed = false;
+};
+
+// A batch of bags. Without offsets (has_offsets false) every id is a bag of its own (a plain lookup).
+struct BagBatch {
+  IndexArray ids;
+  IndexArray offsets;
+  bool has_offsets = true;
+  PoolMode mode = PoolMode::Sum;
+  const float* weights = nullptr;  // per id, or null
+  size_t weights_length = 0;
+  size_t bags() const { return has_offsets ? offsets.length : ids.length; }
+};
+
+struct SparseGradient {
+  std::vector<uint32_t> rows;       // unique touched rows, ascending
+  std::vector<float> grads;         // rows.size() × dim
+  std::vector<float> weight_grads;  // per id (only when the batch had weights)
+};
+
+struct EmbeddingMemory {
+  size_t table_bytes = 0;
+  size_t optimizer_bytes = 0;
+  bool mapped = false;
+};
+
+// A consistent read-only view of the rows, held under the table's shared lock (for CosineIndex.fromTable).
+struct EmbeddingReadView {
+  std::shared_lock<std::shared_mutex> lock;
+  const float* data = nullptr;
+  size_t rows = 0, dim = 0;
+};
+
+// Optimizer state as stored (for persistence). Arrays are empty when the kind has no such state.
+struct EmbeddingOptimizerState {
+  bool present = false;
+  SparseOptimizer kind = SparseOptimizer::Sgd;
+  std::vector<float> a;         // Adagrad: Σg² ; Adam: m    (rows × dim)
+  std::vector<float> b;         // Adam: v                   (rows × dim)
+  std::vector<uint32_t> steps;  // Adam: per-row step count  (rows)
+};
+
+// Pointers to the optimizer state's storage; valid only while the holder of a read_view() keeps it.
+struct EmbeddingTableStateView {
+  bool present = false;
+  SparseOptimizer kind = SparseOptimizer::Sgd;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  const uint32_t* steps = nullptr;
+};
+
+class EmbeddingTable {
+ public:
+  static constexpr size_t kMaxDim = 1 << 16;
+
+  // A zero-filled table; throws ERR_RECKIT_OUT_OF_RANGE for empty/oversized shapes, OUT_OF_MEMORY when refused.
+  EmbeddingTable(size_t rows, size_t dim);
+  // A read-only table over memory someone else owns (a mapped file kept alive by `owner`).
+  EmbeddingTable(size_t rows, size_t dim, const float* mapped, std::shared_ptr<const void> owner, std::string origin);
+
+  // Seeded Philox init (stream 0 of `seed`): the same table on any thread count.
+  void init_normal(uint64_t seed, float mean, float stddev);
+  void init_uniform(uint64_t seed, float low, float high);
+  // Copies rows × dim finite values (validated first).
+  void assign(const float* values, size_t length);
+
+  size_t rows() const { return rows_; }
+  size_t dim() const { return dim_; }
+  bool read_only() const { return mapped_ != nullptr; }
+  bool disposed() const;
+  void dispose();
+  EmbeddingMemory memory() const;
+  std::shared_ptr<EmbeddingTable> clone() const;  // an owned, writable copy (with optimizer state)
+
+  void get_row(size_t row, float* out) const;
+  void set_row(size_t row, const float* values, size_t length);
+  void copy_all(float* out) const;  // rows × dim
+  EmbeddingReadView read_view() const;
+  // The optimizer state in place, for the writer; the caller must hold a read_view() of this table.
+  EmbeddingTableStateView state_view_locked() const {
+    return EmbeddingTableStateView{has_state_, state_kind_, state_a_.data(), state_b_.data(), steps_.data()};
+  }
+
+  // out: ids.length × dim.
+  void lookup(const IndexArray& ids, float* out, const cpu::Kernels& k) const;
+  // out: bags × dim.
+  void lookup_bag(const BagBatch& batch, float* out, const cpu::Kernels& k) const;
+  SparseGradient backward(const BagBatch& batch, const float* grad_out, size_t grad_length) const;
+  // Backward + optimizer update in one pass over the unique rows; returns the weights' gradient (pre-update)
+  // when the batch has weights, and the number of rows touched.
+  struct StepResult {
+    size_t rows_touched = 0;
+    std::vector<float> weight_grads;
+  };
+  StepResult step(const BagBatch& batch, const float* grad_out, size_t grad_length, const SparseOptimizerConfig& config);
+
+  // Optimizer state: the kind it was created for (present false when none yet).
+  bool has_optimizer_state() const;
+  SparseOptimizer optimizer_kind() const;
+  void reset_optimizer();
+  EmbeddingOptimizerState export_optimizer_state() const;
+  void import_optimizer_state(EmbeddingOptimizerState state);  // validated sizes; replaces the current state
+
+  // Checks of a batch against this table; throw with the first bad element named.
+  void validate(const BagBatch& batch) const;
+
+  EmbeddingTable(const EmbeddingTable&) = delete;
+  EmbeddingTable& operator=(const EmbeddingTable&) = delete;
+
+  // Where a mapped table's rows come from (a path), for messages.
+  const std::string& origin() const { return origin_; }
+
+ private:
+  void require_live() const;
+  void require_writable(const char* what) const;
+  const float* rows_data() const { return mapped_ ? mapped_ : owned_.data(); }
+  void ensure_state(SparseOptimizer kind);
+
+  size_t rows_, dim_;
+  HugeArray<float> owned_;  // huge-page backed: lookups read random rows
+  const float* mapped_ = nullptr;
+  std::shared_ptr<const void> owner_;
+  std::string origin_;
+  bool disposed_ = false;
+
+  bool has_state_ = false;
+  SparseOptimizer state_kind_ = SparseOptimizer::Sgd;
+  HugeArray<float> state_a_, state_b_;
+  HugeArray<uint32_t> steps_;
+
+  mutable std::shared_mutex mutex_;
+};
+
+}  // namespace reckit
