@@ -12,6 +12,7 @@
 #if defined(_WIN32)
 #include <io.h>
 #else
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -109,6 +110,12 @@ void write_file_atomically(const std::string& path, const std::function<void(con
 }
 
 std::string read_file(const std::string& path) {
+#if !defined(_WIN32)
+  // A directory opens as a stream on Linux and then reads as empty: say what it is (an I/O error),
+  // not "truncated file".
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) fail(ErrorCode::Io, "cannot read '" + path + "': it is a directory");
+#endif
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::Io, os_error("cannot open", path));
   std::ostringstream content;
