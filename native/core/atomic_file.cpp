@@ -87,6 +87,15 @@ void write_file_atomically(const std::string& path, const std::function<void(con
     });
   } catch (const Error& e) {
     abandon(e.what());
+  } catch (...) {
+    // e.g. std::bad_alloc while producing the bytes: still close and remove the temp file.
+#if defined(_WIN32)
+    ::_close(fd);
+#else
+    ::close(fd);
+#endif
+    std::remove(temp.c_str());
+    throw;
   }
 #if defined(_WIN32)
   if (::_commit(fd) != 0) abandon(os_error("cannot flush", temp));
