@@ -212,7 +212,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       GanPtr g = live();
       const SampleRequest r = sample_request(*g, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.n * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.n * g->config().data_dim));
       g->sample(r.n, r.condition, r.per_row, r.seed, r.stream, out.Data());
       return out;
     });
@@ -222,7 +222,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       GanPtr g = live();
       const SampleRequest r = sample_request(*g, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.n * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.n * g->config().data_dim));
       float* out_data = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       return run_async(
@@ -238,7 +238,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       const ArrayView<float> noise = float32_array(args[0], "noise");
       const size_t rows = rows_arg(noise, g->config().noise_dim, "noise");
       const float* conditions = conditions_arg(*g, args[1], rows, "conditions");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * g->config().data_dim));
       g->generate(noise.data, conditions, rows, out.Data());
       return out;
     });
@@ -251,7 +251,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       const ArrayView<float> data = float32_array(args[0], "data");
       const size_t rows = rows_arg(data, g->config().data_dim, "data");
       const float* conditions = conditions_arg(*g, args[1], rows, "conditions");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows));
       g->discriminate(data.data, conditions, rows, out.Data());
       return out;
     });
