@@ -15,6 +15,8 @@ export type { MetricName, MetricValues } from './metrics';
 export { RecommenderBase } from './model';
 export type { Recommender, RecommendOptions, SimilarOptions, Recommendation, FitOptions, FitProgress, FitReport } from './model';
 export { TopPop } from './toppop';
+export { CFGAN } from './cfgan';
+export type { CfganOptions, CfganFitOptions } from './cfgan';
 export { registerModel, modelNames, modelEntries, createModel, loadModel, PLANNED_MODELS } from './registry';
 export type { ModelEntry } from './registry';
 export { evaluate, evaluateModel, describeProtocol, sparsestUsers } from './evaluate';
