@@ -104,20 +104,30 @@ test('ItemKNN scores: Σ over the user\'s items of x_ui · sim(i, j) (all neighb
   }
 });
 
-test('ItemKNN with few neighbours: each seen item contributes only to its own top-k neighbours', async () => {
+test('ItemKNN with few neighbours: seen-side and candidate-side neighbourhoods against the neighbour lists', async () => {
   const x = randomLog(6, 30, 25);
-  const model = new ItemKnn({ neighbours: 2, shrink: 1 });
-  await model.fit(x);
   const nb = cosineNeighbours(toCsr(x, { by: 'item', binary: true }), 2, 1);
   const xu = dense(x, false, true);
-  const got = await model.scoreUsers(Int32Array.from({ length: x.numUsers }, (_, u) => u));
-  for (let u = 0; u < x.numUsers; u++) {
-    const want = new Float64Array(x.numItems);
-    for (let i = 0; i < x.numItems; i++) {
-      if (!xu[u][i]) continue;
-      for (let p = nb.offsets[i]; p < nb.offsets[i + 1]; p++) want[nb.indices[p]] += nb.values[p];
+  for (const neighbourhood of ['seen', 'candidate'] as const) {
+    const model = new ItemKnn({ neighbours: 2, shrink: 1, neighbourhood });
+    await model.fit(x);
+    const got = await model.scoreUsers(Int32Array.from({ length: x.numUsers }, (_, u) => u));
+    for (let u = 0; u < x.numUsers; u++) {
+      const want = new Float64Array(x.numItems);
+      if (neighbourhood === 'seen') {
+        // A seen item i adds sim(i, j) to each of its own top neighbours j.
+        for (let i = 0; i < x.numItems; i++) {
+          if (!xu[u][i]) continue;
+          for (let p = nb.offsets[i]; p < nb.offsets[i + 1]; p++) want[nb.indices[p]] += nb.values[p];
+        }
+      } else {
+        // A candidate j sums sim(i, j) over the seen items i among j's own top neighbours.
+        for (let j = 0; j < x.numItems; j++) {
+          for (let p = nb.offsets[j]; p < nb.offsets[j + 1]; p++) want[j] += xu[u][nb.indices[p]] * nb.values[p];
+        }
+      }
+      for (let j = 0; j < x.numItems; j++) assert.ok(Math.abs(got[u * x.numItems + j] - want[j]) < 1e-5, `${neighbourhood}: score(${u}, ${j})`);
     }
-    for (let j = 0; j < x.numItems; j++) assert.ok(Math.abs(got[u * x.numItems + j] - want[j]) < 1e-5);
   }
 });
 
@@ -157,7 +167,7 @@ test('registry: itemknn and userknn by name, options passed, loadModel picks the
   const loaded = loadModel(model.toBuffer());
   assert.ok(loaded instanceof ItemKnn);
   assert.equal(loaded.recommend(x.userIds.idOf(1), { k: 4 }), model.recommend(x.userIds.idOf(1), { k: 4 }));
-  assert.equal((loaded as any).config, { neighbours: 4, shrink: 0, weighting: 'binary' });
+  assert.equal((loaded as any).config, { neighbours: 4, shrink: 0, weighting: 'binary', neighbourhood: 'candidate' });
   const u = createModel('userknn');
   await u.fit(x);
   assert.ok(loadModel(u.toBuffer()) instanceof UserKnn);
@@ -168,6 +178,7 @@ test('bad options and input raise codes', async () => {
   assert.throws(() => new ItemKnn({ neighbours: 1.5 }), code('ERR_RECKIT_OUT_OF_RANGE'));
   assert.throws(() => new UserKnn({ shrink: -1 }), code('ERR_RECKIT_OUT_OF_RANGE'));
   assert.throws(() => new UserKnn({ weighting: 'tfidf' as any }), code('ERR_RECKIT_INVALID_ARG'));
+  assert.throws(() => new ItemKnn({ neighbourhood: 'both' as any }), code('ERR_RECKIT_INVALID_ARG'));
   const empty = fromRows([]);
   await new ItemKnn().fit(empty).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
   const m = new ItemKnn();

@@ -1,8 +1,9 @@
 /**
  * Neighbourhood recommenders over the user × item matrix X (binary by default, or the ratings):
  *   sim(a, b) = <x_a, x_b> / (|x_a| |x_b| + shrink), each row keeping its `neighbours` best (native).
- * ItemKNN (Deshpande & Karypis 2004): score(u, j) = Σ_{i ∈ items(u)} x_ui · sim(i, j) over j among i's
- *   neighbours; similarItems(i) = i's neighbours.
+ * ItemKNN: score(u, j) = Σ_{i ∈ items(u)} x_ui · sim(i, j) over the pairs where i is among j's top
+ *   neighbours (`neighbourhood: 'candidate'`, Sarwar et al. 2001, the default) or j among i's (`'seen'`,
+ *   Deshpande & Karypis 2004); similarItems(i) = i's neighbours.
  * UserKNN: score(u, j) = Σ_{v ∈ neighbours(u)} sim(u, v) · x_vj; similarItems uses item neighbours
  *   computed the same way.
  * Scoring is a native sparse two-hop product; fits and batch scoring run off the event loop.
@@ -12,7 +13,7 @@ import { readSafetensors, type SafetensorsTensor } from '../safetensors';
 import { requireInteger, requireNumber, requireObject, requireOneOf } from '../validate';
 import { toCsr, type Csr, type Interactions } from './interactions';
 import { checkInteractions, RecommenderBase, type FitOptions, type FitReport } from './model';
-import { cosineNeighboursAsync, csrTensors, readCsr, twoHop, twoHopAsync } from './sparse-ops';
+import { cosineNeighboursAsync, csrTensors, readCsr, transposeCsr, twoHop, twoHopAsync } from './sparse-ops';
 
 export interface KnnOptions {
   /** Neighbours kept per item (ItemKNN) or user (UserKNN). */
@@ -21,15 +22,23 @@ export interface KnnOptions {
   shrink?: number;
   /** `binary` (default): every interaction counts 1; `rating`: the interaction's rating/weight. */
   weighting?: 'binary' | 'rating';
+  /**
+   * ItemKNN only: whose neighbourhood decides which pairs count. `'seen'`: a seen item i adds sim(i, j) to
+   * its own top neighbours j (Deshpande & Karypis). `'candidate'`: a candidate j sums sim(i, j) over the
+   * seen items among its own top neighbours (Sarwar et al.). Default `'candidate'`.
+   */
+  neighbourhood?: 'seen' | 'candidate';
 }
 
 interface KnnConfig {
   neighbours: number;
   shrink: number;
   weighting: 'binary' | 'rating';
+  neighbourhood: 'seen' | 'candidate';
 }
 
 const WEIGHTINGS = ['binary', 'rating'] as const;
+const NEIGHBOURHOODS = ['seen', 'candidate'] as const;
 
 function knnConfig(options: unknown, defaultNeighbours: number): KnnConfig {
   const o = requireObject(options, 'options');
@@ -37,6 +46,7 @@ function knnConfig(options: unknown, defaultNeighbours: number): KnnConfig {
     neighbours: o.neighbours === undefined ? defaultNeighbours : requireInteger(o.neighbours, 'options.neighbours', 1, 2 ** 31 - 1),
     shrink: o.shrink === undefined ? 10 : nonNegative(o.shrink, 'options.shrink'),
     weighting: o.weighting === undefined ? 'binary' : requireOneOf(o.weighting, 'options.weighting', WEIGHTINGS),
+    neighbourhood: o.neighbourhood === undefined ? 'candidate' : requireOneOf(o.neighbourhood, 'options.neighbourhood', NEIGHBOURHOODS),
   };
 }
 
@@ -53,6 +63,8 @@ interface KnnState {
   itemNeighbours: Csr;
   /** users × users neighbours (UserKNN only). */
   userNeighbours: Csr | null;
+  /** ItemKNN scoring matrix: row i holds the candidates j that i scores, with sim(i, j). */
+  itemScoring: Csr | null;
 }
 
 abstract class KnnRecommender extends RecommenderBase {
@@ -85,8 +97,16 @@ abstract class KnnRecommender extends RecommenderBase {
     }
     this.checkAlive();
     this.setBase(train);
-    this.knn = { x, itemNeighbours, userNeighbours };
+    this.knn = { x, itemNeighbours, userNeighbours, itemScoring: this.itemScoring(itemNeighbours) };
     return { losses: [] };
+  }
+
+  /** ItemKNN's item → candidate matrix for the chosen neighbourhood (null for UserKNN). */
+  private itemScoring(n: Csr): Csr | null {
+    if (this.byUser) return null;
+    // Neighbour lists are rows "i → its neighbours j"; the candidate side needs "i → every j that has i
+    // among its neighbours", the transpose (cosine is symmetric, so the values carry over).
+    return this.config.neighbourhood === 'seen' ? n : transposeCsr(n);
   }
 
   /** The (A, B) of the two-hop product that scores users. */
@@ -161,7 +181,9 @@ abstract class KnnRecommender extends RecommenderBase {
       x: readCsr(content, 'x', users, items),
       itemNeighbours: readCsr(content, 'itemNeighbours', items, items),
       userNeighbours: this.byUser ? readCsr(content, 'userNeighbours', users, users) : null,
+      itemScoring: null,
     };
+    this.knn.itemScoring = this.itemScoring(this.knn.itemNeighbours);
   }
 
   override dispose(): void {
@@ -187,7 +209,7 @@ export class ItemKnn extends KnnRecommender {
   }
 
   protected scoringPair(k: KnnState): [Csr, Csr] {
-    return [k.x, k.itemNeighbours];
+    return [k.x, k.itemScoring as Csr];
   }
 
   static load(source: string | Uint8Array): ItemKnn {

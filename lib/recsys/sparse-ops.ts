@@ -33,6 +33,25 @@ export function twoHopAsync(a: Csr, b: Csr, rows: Int32Array): Promise<Float32Ar
   return native().twoHopAsync(...args(a), ...args(b), rows) as Promise<Float32Array>;
 }
 
+/** The transpose of a CSR matrix (each output row sorted by column). */
+export function transposeCsr(m: Csr): Csr {
+  const nnz = m.indices.length;
+  const offsets = new Int32Array(m.cols + 1);
+  for (let j = 0; j < nnz; j++) offsets[m.indices[j] + 1]++;
+  for (let c = 0; c < m.cols; c++) offsets[c + 1] += offsets[c];
+  const cursor = offsets.slice(0, m.cols);
+  const indices = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = m.offsets[r]; j < m.offsets[r + 1]; j++) {
+      const at = cursor[m.indices[j]]++;
+      indices[at] = r;
+      values[at] = m.values[j];
+    }
+  }
+  return { rows: m.cols, cols: m.rows, offsets, indices, values };
+}
+
 /** A CSR matrix as tensors `<name>.offsets`, `.indices`, `.values` (shape in the offsets' length and metadata). */
 export function csrTensors(name: string, m: Csr): Record<string, SafetensorsTensor> {
   return {
