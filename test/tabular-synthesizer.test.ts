@@ -51,10 +51,10 @@ test('fits with progress and learns the column shapes and the pair trends', asyn
   assert.ok(report.columnShapes.score > 0.8, `column shapes ${report.columnShapes.score}`);
   // Independent columns: each column shuffled on its own keeps the shapes and destroys the pairs.
   const u = lcg(99);
-  const shuffled = real.map((_, i) => {
+  const shuffled = real.map(() => {
     const row: Record<string, string | number | boolean | null> = {};
     for (const k of Object.keys(real[0])) row[k] = real[Math.floor(u() * real.length)][k];
-    return i >= 0 ? row : row;
+    return row;
   });
   const baseline = qualityReport(tabular.tableFromRows(real), tabular.tableFromRows(shuffled), { detection: false });
   assert.ok(
@@ -67,6 +67,9 @@ test('fits with progress and learns the column shapes and the pair trends', asyn
     if (r.spend !== null) assert.ok((r.spend as number) >= Math.min(...real.filter((x) => x.spend !== null).map((x) => x.spend as number)));
     assert.type(r.member, 'boolean');
   }
+  // 2 % of real spends are missing: the missing flag is learned, not dropped (31 of 1500 at this seed).
+  const missing = synthetic.filter((r) => r.spend === null).length;
+  assert.ok(missing >= 5 && missing <= 100, `missing spends ${missing}`);
 });
 
 test('where returns only rows with the value, and rebalances a rare class', async () => {
@@ -102,7 +105,6 @@ test('column arrays and kind overrides; missing values come back as missing', as
   assert.is(s.describe().columns[0].kind, 'categorical');
   const out = await s.sample(500, { seed: 1 });
   assert.ok(out.every((r) => [0, 1, 2].includes(r.code as number)));
-  assert.ok(out.some((r) => r.spend === null) || true);
   s.dispose();
 });
 
