@@ -81,9 +81,10 @@ void fill_gumbel(float* out, size_t n, uint64_t seed, uint64_t stream) {
     for (size_t b = begin; b < end; ++b) {
       const PhiloxBlock block = philox_block(seed, stream, b);
       for (size_t j = 0; j < 4 && b * 4 + j < n; ++j) {
-        // (bits + ½) / 2^24 is strictly inside (0, 1), so both logarithms are finite.
-        const float u = (static_cast<float>(block.v[j] >> 8) + 0.5f) * (1.0f / 16777216.0f);
-        out[b * 4 + j] = -std::log(-std::log(u));
+        // (bits + ½) / 2^24 is strictly inside (0, 1) so both logarithms are finite. In double: in
+        // float, 2^24 − ½ rounds up to 2^24, u would be 1 and the noise +inf.
+        const double u = (static_cast<double>(block.v[j] >> 8) + 0.5) * (1.0 / 16777216.0);
+        out[b * 4 + j] = static_cast<float>(-std::log(-std::log(u)));
       }
     }
   });
