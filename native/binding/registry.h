@@ -14,5 +14,6 @@ void register_mlp(Napi::Env env, Napi::Object exports);
 void register_gan(Napi::Env env, Napi::Object exports);
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_embedding_table(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);
 
 }  // namespace reckit::binding
