@@ -20,6 +20,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_gemm(env, exports);
   register_embedding_table(env, exports);
   register_recsys(env, exports);
+  register_cuda(env, exports);
   return exports;
 }
 

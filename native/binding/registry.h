@@ -16,5 +16,6 @@ void register_gan_spans(Napi::Env env, Napi::Object exports);
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_embedding_table(Napi::Env env, Napi::Object exports);
 void register_recsys(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);
 
 }  // namespace reckit::binding
