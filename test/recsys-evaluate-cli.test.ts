@@ -119,7 +119,6 @@ test('evaluate: bad input exits 2 with a clear message', async () => {
     [['evaluate', '--interactions', empty], /empty: no interactions/],
     [['evaluate', '--interactions', join(dir, 'missing.csv')], /cannot read/],
     [['evaluate', '--interactions', FIXTURE, '--columns', 'user,item,stars'], /unknown column 'stars'/],
-    [['evaluate', '--interactions', FIXTURE, '--models', 'toppop,bpr'], /model 'bpr' is not available in this build yet \(available: toppop/],
     [['evaluate', '--interactions', FIXTURE, '--models', 'magic'], /model 'magic' is unknown/],
     [['evaluate', '--interactions', FIXTURE, '--k', '11'], /k \(11\) is larger than the catalogue \(10 items\)/],
     [['evaluate', '--interactions', FIXTURE, '--k', '0'], /--k must be an integer >= 1/],

@@ -5,8 +5,9 @@ import { demoCommand } from './demo-command';
 import { evaluateCommand } from './evaluate-command';
 import { infoCommand } from './info-command';
 import { qualityCommand } from './quality-command';
+import { synthCommand } from './synth-command';
 
-export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand, demoCommand];
+export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand, synthCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
