@@ -189,7 +189,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const generator = models.get('cfgan') ?? models.get(base[0])!;
   const augmented = await augmentUsers(train, generator, sparse, perUser);
   const evaluated = sparseResults[0].users;
-  log(`[5/7] augment   ${generator.name} adds ${augmented.added} synthetic interactions (${perUser} per user) for the ${sparse.length} sparsest users of those with held-out items (≤ ${Math.max(...Array.from(sparse, (u) => itemsByUser(train).offsets[u + 1] - itemsByUser(train).offsets[u]))} training rows each)`);
+  const trainByUser = itemsByUser(train);
+  const sparseMax = Math.max(...Array.from(sparse, (u) => trainByUser.offsets[u + 1] - trainByUser.offsets[u]));
+  log(`[5/7] augment   ${generator.name} adds ${augmented.added} synthetic interactions (${perUser} per user) for the ${sparse.length} sparsest users of those with held-out items (≤ ${sparseMax} training rows each)`);
   const augRows: AugmentationRow[] = [];
   for (const name of base) {
     const model = createModel(name, modelOptions(name));
@@ -227,8 +229,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   // 7. Recommendations for a few customers: the sparsest, a typical and the most active with test items.
   const best = results.slice(1).reduce((a, b) => (b.metrics.ndcg > a.metrics.ndcg ? b : a), results[0]).model;
   const model = models.get(best)!;
-  const seen = itemsByUser(train);
-  const test = itemsByUser(split.test);
+  const seen = trainByUser;
+  const test = testByUser;
   const withTest = Array.from({ length: train.numUsers }, (_, u) => u).filter((u) => test.offsets[u + 1] > test.offsets[u] && seen.offsets[u + 1] > seen.offsets[u]);
   withTest.sort((a, b) => seen.offsets[a + 1] - seen.offsets[a] - (seen.offsets[b + 1] - seen.offsets[b]) || a - b);
   const picks = show <= 0 || withTest.length === 0 ? [] : [...new Set(Array.from({ length: Math.min(show, withTest.length) }, (_, j) => withTest[show === 1 ? 0 : Math.round((j * (withTest.length - 1)) / (show - 1))]))];
