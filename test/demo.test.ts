@@ -12,7 +12,7 @@ import { runDemo, type DemoOptions, type DemoReport } from '../lib/demo/run-demo
 import { clean, generateShop, itemsByUser, ratioSplit, shopInteractions } from '../lib/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'reckit-demo-'));
-const SMALL: DemoOptions = { users: 500, items: 150, cfganEpochs: 120, show: 3, progress: false };
+const SMALL: DemoOptions = { users: 500, items: 150, show: 3, progress: false };
 
 async function run(options: DemoOptions): Promise<{ report: DemoReport; lines: string[] }> {
   const lines: string[] = [];

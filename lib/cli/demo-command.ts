@@ -9,7 +9,7 @@ import { modelNames } from '../recsys/registry';
 import { CliError, type Command } from './command';
 
 const USAGE = `reckit demo [--data FILE [--sep S] [--columns user,item,rating,time] [--min-rating R]]
-        [--users 2000] [--items 600] [--seed 42] [--small] [--models itemknn,bpr] [--cfgan-epochs 120]
+        [--users 2000] [--items 600] [--seed 42] [--small] [--models itemknn,bpr] [--cfgan-epochs 50]
         [--sparse 0.25] [--augment 5] [--show 3] [--k 10] [--json out.json]`;
 
 function number(value: string | undefined, name: string, integer: boolean, min: number, max = Infinity): number | undefined {
@@ -57,7 +57,7 @@ export const demoCommand: Command = {
       users: number(values.users, 'users', true, 10, 10_000_000) ?? (small ? 500 : undefined),
       items: number(values.items, 'items', true, 20, 10_000_000) ?? (small ? 150 : undefined),
       seed: number(values.seed, 'seed', true, 0),
-      cfganEpochs: number(values['cfgan-epochs'], 'cfgan-epochs', true, 1) ?? (small ? 150 : undefined),
+      cfganEpochs: number(values['cfgan-epochs'], 'cfgan-epochs', true, 1),
       sparseFraction: number(values.sparse, 'sparse', false, 0.01, 1),
       augmentPerUser: number(values.augment, 'augment', true, 0, 1000),
       show: number(values.show, 'show', true, 0, 100),

@@ -30,7 +30,7 @@ export interface DemoOptions {
   seed?: number;
   /** Models trained and augmented (default: itemknn and bpr when registered, else toppop). */
   models?: string[];
-  /** CFGAN training epochs (default 120). */
+  /** CFGAN training epochs (default: the model's, 50). */
   cfganEpochs?: number;
   /** Share of users (fewest training rows first) that get synthetic interactions (default 0.25). */
   sparseFraction?: number;
@@ -162,7 +162,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const results: ModelResult[] = [];
   const sparseResults: ModelResult[] = [];
   const modelOptions = (name: string): Record<string, unknown> | undefined =>
-    name === 'cfgan' ? { epochs: options.cfganEpochs ?? 120, seed } : undefined;
+    name === 'cfgan' ? { seed, ...(options.cfganEpochs !== undefined ? { epochs: options.cfganEpochs } : {}) } : undefined;
   const fitAndScore = async (name: string, log4: (s: string) => void) => {
     const model = createModel(name, modelOptions(name));
     const b = bar(`  ${name.padEnd(8)} training`);

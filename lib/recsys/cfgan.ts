@@ -22,7 +22,7 @@ export interface CfganOptions {
   discriminator?: LayerSpec[];
   /** Noise width (default 8; 0 for a generator that sees only the condition). */
   noiseDim?: number;
-  /** Training epochs (passes over the users; default 150). */
+  /** Training epochs (passes over the users; default 50: longer runs drift towards copying the condition). */
   epochs?: number;
   /** Users per batch (default 64). */
   batchSize?: number;
@@ -34,7 +34,7 @@ export interface CfganOptions {
   pmRatio?: number;
   /** Share of each user's non-purchased items pulled to 0 (zero reconstruction; default 0.5). */
   zrRatio?: number;
-  /** Weight α of the zero-reconstruction term (default 0.1). */
+  /** Weight α of the zero-reconstruction term (default 0.3). */
   zrWeight?: number;
   /** Seed of the initialization, batch order, noise and negative sampling (default 0; fit's seed wins). */
   seed?: number;
@@ -63,13 +63,13 @@ const DEFAULTS: Settings = {
   generator: [{ units: 256, activation: 'relu' }],
   discriminator: [{ units: 128, activation: 'relu' }],
   noiseDim: 8,
-  epochs: 150,
+  epochs: 50,
   batchSize: 64,
   lr: 1e-3,
   dSteps: 1,
   pmRatio: 0.5,
   zrRatio: 0.5,
-  zrWeight: 0.1,
+  zrWeight: 0.3,
   seed: 0,
 };
 
