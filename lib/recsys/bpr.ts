@@ -18,13 +18,13 @@ import { toCsr, type Interactions } from './interactions';
 import { checkInteractions, RecommenderBase, tensor, type FitOptions, type FitReport } from './model';
 
 export interface BprOptions {
-  /** Embedding dimension (default 64). */
+  /** Embedding dimension (default 128). */
   factors?: number;
   /** Passes over the training interactions (default 60). */
   epochs?: number;
-  /** Learning rate (default 0.05). */
+  /** Learning rate (default 0.03). */
   lr?: number;
-  /** L2 coefficient on every row a triple touches, per occurrence (default 0.02). */
+  /** L2 coefficient on every row a triple touches, per occurrence (default 0.015). */
   reg?: number;
   /** Triples per sparse step (default 256). */
   batch?: number;
@@ -63,10 +63,10 @@ function bprConfig(options: unknown): BprConfig {
   const o = requireObject(options, 'options');
   const optimizer = o.optimizer === undefined ? 'sgd' : requireOneOf(o.optimizer, 'options.optimizer', OPTIMIZERS);
   return {
-    factors: o.factors === undefined ? 64 : requireInteger(o.factors, 'options.factors', 1, 4096),
+    factors: o.factors === undefined ? 128 : requireInteger(o.factors, 'options.factors', 1, 4096),
     epochs: o.epochs === undefined ? 60 : requireInteger(o.epochs, 'options.epochs', 0, 100000),
-    lr: o.lr === undefined ? 0.05 : finiteAtLeast0(o.lr, 'options.lr'),
-    reg: o.reg === undefined ? 0.02 : finiteAtLeast0(o.reg, 'options.reg'),
+    lr: o.lr === undefined ? 0.03 : finiteAtLeast0(o.lr, 'options.lr'),
+    reg: o.reg === undefined ? 0.015 : finiteAtLeast0(o.reg, 'options.reg'),
     batch: o.batch === undefined ? 256 : requireInteger(o.batch, 'options.batch', 1, 1 << 24),
     optimizer,
     bias: o.bias === undefined ? true : requireBool(o.bias, 'options.bias'),
