@@ -4,8 +4,9 @@ import { CliError, type Command } from './command';
 import { evaluateCommand } from './evaluate-command';
 import { infoCommand } from './info-command';
 import { qualityCommand } from './quality-command';
+import { synthCommand } from './synth-command';
 
-export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand];
+export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand, synthCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

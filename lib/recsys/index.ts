@@ -20,6 +20,8 @@ export type { KnnOptions } from './knn';
 export { Bpr, bprStep } from './bpr';
 export type { BprOptions } from './bpr';
 export { cosineNeighbours, twoHop } from './sparse-ops';
+export { CFGAN } from './cfgan';
+export type { CfganOptions, CfganFitOptions } from './cfgan';
 export { registerModel, modelNames, modelEntries, createModel, loadModel, PLANNED_MODELS } from './registry';
 export type { ModelEntry } from './registry';
 export { evaluate, evaluateModel, describeProtocol, sparsestUsers } from './evaluate';
