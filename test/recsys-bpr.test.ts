@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Bpr, EmbeddingTable, Rng, bprStep, setThreads, clean, createModel, evaluate, fromRows, generateShop, loadModel, ratioSplit,
+  Bpr, EmbeddingTable, Rng, UserKnn, bprStep, setThreads, clean, createModel, evaluate, fromRows, generateShop, loadModel, ratioSplit,
   shopInteractions, toCsr, type Interactions,
 } from '../lib/index';
 import { native } from '../lib/native';
@@ -131,17 +131,22 @@ test('training and KNN neighbours are identical on 1 and 2 threads (per-triple s
   const x = randomLog(12, 60, 40);
   const users = Int32Array.from({ length: x.numUsers }, (_, u) => u);
   const runs: Float32Array[] = [];
+  const knn: Float32Array[] = [];
   try {
     for (const t of [1, 2]) {
       setThreads(t);
       const m = new Bpr({ factors: 8, epochs: 4, batch: 64 });
       await m.fit(x, { seed: 4 });
       runs.push(await m.scoreUsers(users));
+      const k = new UserKnn({ neighbours: 5 });
+      await k.fit(x);
+      knn.push(await k.scoreUsers(users));
     }
   } finally {
     setThreads(0);
   }
   assert.equal(Array.from(runs[0]), Array.from(runs[1]));
+  assert.equal(Array.from(knn[0]), Array.from(knn[1]));
 });
 
 test('scores: p_u · q_i + b_i; the bag profile is the mean of the user\'s item embeddings (JS reference)', async () => {
