@@ -192,6 +192,25 @@ test('BPR passes the Recommender contract; registry and loadModel keep the setti
   assert.equal(loaded.recommend(x.userIds.idOf(2), { k: 5 }), m.recommend(x.userIds.idOf(2), { k: 5 }));
 });
 
+test('abort: fit rejects with AbortError after the current epoch and the model keeps its previous state', async () => {
+  const x = randomLog(13);
+  const model = new Bpr({ factors: 4, epochs: 2 });
+  await model.fit(x, { seed: 1 });
+  const before = model.recommend(x.userIds.idOf(0), { k: 3 });
+  const ctl = new AbortController();
+  const epochs: number[] = [];
+  const run = model.fit(x, { seed: 2, signal: ctl.signal, onProgress: (p) => { epochs.push(p.done); if (p.done === 2) ctl.abort(); } });
+  const long = new Bpr({ factors: 4, epochs: 1000 });
+  await run.then(() => assert.unreachable(), (e) => assert.is(e.name, 'AbortError'));
+  assert.ok(epochs.length >= 2 && epochs.length < 1000);
+  assert.equal(model.recommend(x.userIds.idOf(0), { k: 3 }), before);
+  const aborted = new AbortController();
+  aborted.abort();
+  await long.fit(x, { signal: aborted.signal }).then(() => assert.unreachable(), (e) => assert.is(e.name, 'AbortError'));
+  assert.not.ok(long.fitted);
+  await model.fit(x, { signal: {} as any }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
+});
+
 test('bad options and input raise codes; a failed fit keeps the previous model', async () => {
   assert.throws(() => new Bpr({ factors: 0 }), code('ERR_RECKIT_OUT_OF_RANGE'));
   assert.throws(() => new Bpr({ lr: -1 }), code('ERR_RECKIT_OUT_OF_RANGE'));
