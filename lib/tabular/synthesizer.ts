@@ -424,7 +424,7 @@ export class TabularSynthesizer {
       }
     }
     const out = await gan.sampleAsync(n, { condition, seed });
-    return this.encoder!.inverse(out, n);
+    return this.encoder!.inverse(out, n, { snapSpikes: true });
   }
 }
 
