@@ -24,7 +24,7 @@ export { Gan } from './gan';
 export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions, OutputSpan, ConditionLink, SpanKind } from './gan';
 export { CosineIndex } from './cosine-index';
 export type {
-  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,
+  CosineIndexOptions, FromTableOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,
   LoadOptions as CosineIndexLoadOptions,
 } from './cosine-index';
 export { mergeTopK } from './merge-topk';

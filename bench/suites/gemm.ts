@@ -6,7 +6,7 @@
  */
 import { getThreads, setThreads } from '../../lib/info';
 import { gemm } from '../../lib/ops-gemm';
-import { benchData, type Measurement, runPython, type Suite, timeSync } from '../harness';
+import { benchData, describeBlas, type Measurement, PY_BLAS_LIBS, runPython, type Suite, timeSync } from '../harness';
 
 interface Shape {
   label: string;
@@ -55,8 +55,8 @@ for label, m, n, k in json.loads('${shapes}'):
             np.dot(A, B, out=c)
             samples.append(time.perf_counter() - t0)
         out[label + ' ' + name] = 2.0 * m * n * k / statistics.median(samples) / 1e9
-blas = sorted({line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.lower() and line.split()[-1].startswith('/')})
-print(json.dumps({'gflops': out, 'blas': blas}))
+${PY_BLAS_LIBS}
+print(json.dumps({'gflops': out, 'blas': blas_libs}))
 `;
 }
 
@@ -108,17 +108,15 @@ export const gemmSuite: Suite = {
         ctx.note(`numpy skipped (${threads} thread${threads > 1 ? 's' : ''}): ${result.reason}`);
         continue;
       }
-      const blas = (result.value.blas as string[]).join(', ') || 'unknown';
-      if (threads === threadCounts[0]) {
-        ctx.note(`numpy BLAS: ${blas}${/openblas/i.test(blas) ? '' : ' (not OpenBLAS: install libopenblas0 for a fair comparison)'}`);
-      }
+      const blas = describeBlas(result.value.blas as string[]);
+      if (threads === threadCounts[0]) ctx.note(`numpy BLAS: ${blas.text}`);
       for (const shape of shapes) {
         for (const form of FORMS) {
           const gflops = result.value.gflops[caseName(shape, form.name)] as number | undefined;
           if (gflops === undefined) continue;
           out.push({
             case: caseName(shape, form.name),
-            impl: 'numpy (BLAS)',
+            impl: `numpy (${blas.name})`,
             threads,
             value: gflops,
             unit: 'GFLOP/s',

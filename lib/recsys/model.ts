@@ -147,7 +147,7 @@ export abstract class RecommenderBase implements Recommender {
     return this.fittedState().itemIds.indexOf(checkId(item, 'item'));
   }
 
-  scoreUsers(users: Int32Array): Float32Array {
+  scoreUsers(users: Int32Array): Float32Array | Promise<Float32Array> {
     const st = this.fittedState();
     if (!(users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
     const n = st.itemIds.size;

@@ -10,6 +10,9 @@ namespace reckit {
 struct CudaApi {
   reckit_cuda_probe_fn probe = nullptr;
   reckit_cuda_philox_uniform_fn philox_uniform = nullptr;
+  reckit_cuda_describe_fn describe = nullptr;
+  reckit_cuda_topk_f32_fn topk_f32 = nullptr;
+  reckit_cuda_embedding_bag_fn embedding_bag = nullptr;
 };
 
 struct CudaStatus {
@@ -18,6 +21,8 @@ struct CudaStatus {
   int devices = 0;
   std::string library_path;     // where it was looked for / found
   std::string reason;           // why not available ("" when available)
+  std::string backend;          // "cuda", or "emulated" for the test build of the library ("" when not loaded)
+  std::string device;           // device 0's name when available
 };
 
 const CudaStatus& cuda_status();

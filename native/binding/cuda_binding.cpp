@@ -1,0 +1,101 @@
+// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag): typed arrays in, typed arrays
+// out, each a single call into the loaded reckit_cuda library. Internal: the conformance suite compares
+// them with the CPU ops; the public objects reach them through their `device` option.
+#include <napi.h>
+
+#include <string>
+
+#include "binding/args.h"
+#include "binding/errors.h"
+#include "binding/registry.h"
+#include "core/cuda_loader.h"
+#include "core/error.h"
+
+namespace reckit::binding {
+namespace {
+
+const CudaApi& api() {
+  const CudaApi* a = cuda_api();
+  require(a != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+  return *a;
+}
+
+// Turns a library status into the matching reckit error.
+void raise_for(int status, const char* message) {
+  switch (status) {
+    case RECKIT_CUDA_OK: return;
+    case RECKIT_CUDA_NO_DEVICE: fail(ErrorCode::NoDevice, message);
+    case RECKIT_CUDA_OUT_OF_MEMORY: fail(ErrorCode::OutOfMemory, std::string("CUDA: ") + message);
+    case RECKIT_CUDA_INVALID: fail(ErrorCode::InvalidArg, std::string("CUDA: ") + message);
+    default: fail(ErrorCode::Internal, std::string("CUDA: ") + message);
+  }
+}
+
+ArrayView<uint64_t> biguint64_array(const Napi::Value& value, const char* name) {
+  require(value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_biguint64_array,
+          ErrorCode::InvalidArg, std::string(name) + " must be a BigUint64Array");
+  Napi::TypedArray array = value.As<Napi::TypedArray>();
+  return {reinterpret_cast<uint64_t*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset()),
+          array.ElementLength()};
+}
+
+// cudaTopk(matrix, rows, dim, rowIds, queries, n, k, sliceRows) -> { ids: BigInt64Array, scores: Float32Array }
+Napi::Value cuda_topk(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const ArrayView<float> matrix = float32_array(args[0], "matrix");
+    const size_t rows = static_cast<size_t>(integer_arg(args[1], "rows", 0, 0xFFFFFFFEll));
+    const size_t dim = static_cast<size_t>(integer_arg(args[2], "dim", 1, 1 << 20));
+    const ArrayView<uint64_t> row_ids = biguint64_array(args[3], "rowIds");
+    const ArrayView<float> queries = float32_array(args[4], "queries");
+    const size_t n = static_cast<size_t>(integer_arg(args[5], "n", 0, 1 << 24));
+    const size_t k = static_cast<size_t>(integer_arg(args[6], "k", 1, RECKIT_CUDA_TOPK_MAX_K));
+    const size_t slice_rows = static_cast<size_t>(integer_arg(args[7], "sliceRows", 0, 0xFFFFFFFEll));
+    require(matrix.length == rows * dim, ErrorCode::DimMismatch, "matrix must hold rows * dim values");
+    require(row_ids.length == rows, ErrorCode::DimMismatch, "rowIds must hold one id per row");
+    require(queries.length == n * dim, ErrorCode::DimMismatch, "queries must hold n * dim values");
+    Napi::BigInt64Array ids = Napi::BigInt64Array::New(args.Env(), n * k);
+    Napi::Float32Array scores = Napi::Float32Array::New(args.Env(), n * k);
+    char message[512] = {0};
+    raise_for(api().topk_f32(matrix.data, rows, dim, row_ids.data, queries.data, n, k, slice_rows, ids.Data(),
+                             scores.Data(), message, sizeof message),
+              message);
+    Napi::Object out = Napi::Object::New(args.Env());
+    out.Set("ids", ids);
+    out.Set("scores", scores);
+    return out;
+  });
+}
+
+// cudaEmbeddingBag(table, rows, dim, ids, offsets | null, weights | null, mode) -> Float32Array (bags x dim)
+Napi::Value cuda_embedding_bag(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const ArrayView<float> table = float32_array(args[0], "table");
+    const size_t rows = static_cast<size_t>(integer_arg(args[1], "rows", 1, 0xFFFFFFFFll));
+    const size_t dim = static_cast<size_t>(integer_arg(args[2], "dim", 1, 1 << 20));
+    const ArrayView<uint32_t> ids = uint32_array(args[3], "ids");
+    const bool has_offsets = !args[4].IsNull() && !args[4].IsUndefined();
+    const ArrayView<uint32_t> offsets = has_offsets ? uint32_array(args[4], "offsets") : ArrayView<uint32_t>{};
+    const bool has_weights = !args[5].IsNull() && !args[5].IsUndefined();
+    const ArrayView<float> weights = has_weights ? float32_array(args[5], "weights") : ArrayView<float>{};
+    const int mode = static_cast<int>(integer_arg(args[6], "mode", 0, 2));
+    require(table.length == rows * dim, ErrorCode::DimMismatch, "table must hold rows * dim values");
+    require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
+    const size_t bags = has_offsets ? offsets.length : ids.length;
+    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), bags * dim);
+    char message[512] = {0};
+    raise_for(api().embedding_bag(table.data, rows, dim, ids.data, ids.length, has_offsets ? offsets.data : nullptr,
+                                  bags, has_weights ? weights.data : nullptr, mode, out.Data(), message,
+                                  sizeof message),
+              message);
+    return out;
+  });
+}
+
+}  // namespace
+
+void register_cuda(Napi::Env env, Napi::Object exports) {
+  exports.Set("cudaTopk", Napi::Function::New(env, cuda_topk, "cudaTopk"));
+  exports.Set("cudaEmbeddingBag", Napi::Function::New(env, cuda_embedding_bag, "cudaEmbeddingBag"));
+}
+
+}  // namespace reckit::binding

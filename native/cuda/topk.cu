@@ -1,0 +1,204 @@
+// Exact top-k by inner product on the GPU: tiled scoring fused with per-query selection, then a merge.
+//
+// Pass 1 (topk_slice_kernel): a block takes kQueriesPerBlock queries (one warp each) and one slice of rows.
+// It streams the slice through shared memory in tiles of kTileRows rows × kDimChunk dims, so every thread
+// owns one (query, row) score per tile; the warp then offers its 32 scores to the query's sorted list in
+// shared memory (a ballot finds the lanes that beat the current k-th best; each is inserted by the whole
+// warp). Each block writes its lists, one per query, for its slice.
+// Pass 2 (topk_merge_kernel): one warp per query folds the slices' lists into the final k the same way.
+// The order is the CPU's: higher score first, then smaller caller id, so results match id for id.
+#include <cmath>
+
+#include "cuda/cuda_common.h"
+
+namespace {
+
+constexpr unsigned kQueriesPerBlock = 8;  // one warp per query
+constexpr unsigned kThreads = kQueriesPerBlock * 32;
+constexpr unsigned kTileRows = 32;  // one row per lane
+constexpr unsigned kDimChunk = 64;
+constexpr size_t kAutoSliceRowsMin = 1024;
+constexpr unsigned kEmptyRow = 0xFFFFFFFFu;
+
+static_assert(RECKIT_CUDA_TOPK_MAX_K * kQueriesPerBlock * 8 <= 32 * 1024, "selection lists fit the default shared memory");
+
+__device__ __forceinline__ bool better(float a_score, unsigned a_row, float b_score, unsigned b_row,
+                                       const uint64_t* row_ids) {
+  if (a_score != b_score) return a_score > b_score;
+  if (b_row == kEmptyRow) return a_row != kEmptyRow;
+  return a_row != kEmptyRow && row_ids[a_row] < row_ids[b_row];
+}
+
+// A query's best hits so far, sorted best first, held in shared memory and updated by one warp.
+struct WarpList {
+  float* score;
+  unsigned* row;
+  int len;
+  int k;
+
+  // Inserts (s, r), which the caller knows belongs in the list; every lane calls it with the same values.
+  __device__ void insert(float s, unsigned r, const uint64_t* row_ids, unsigned lane) {
+    int ahead = 0;  // entries better than (s, r): its position
+    for (int i = static_cast<int>(lane); i < len; i += 32) ahead += better(score[i], row[i], s, r, row_ids) ? 1 : 0;
+    for (int offset = 16; offset > 0; offset /= 2) ahead += __shfl_xor_sync(0xffffffffu, ahead, offset);
+    const int new_len = len < k ? len + 1 : k;
+    // Shift [ahead, new_len - 1) up by one, the highest chunk first so nothing is overwritten before it moves.
+    const int moving = new_len - 1 - ahead;
+    for (int base = moving > 0 ? ((moving - 1) / 32) * 32 : -1; base >= 0; base -= 32) {
+      const int i = ahead + base + static_cast<int>(lane);
+      const bool mine = base + static_cast<int>(lane) < moving;
+      float sv = 0.0f;
+      unsigned rv = 0;
+      if (mine) {
+        sv = score[i];
+        rv = row[i];
+      }
+      __syncwarp();
+      if (mine) {
+        score[i + 1] = sv;
+        row[i + 1] = rv;
+      }
+      __syncwarp();
+    }
+    if (lane == 0 && ahead < k) {
+      score[ahead] = s;
+      row[ahead] = r;
+    }
+    __syncwarp();
+    len = new_len;
+  }
+
+  // Every lane offers one hit (valid or not); those that beat the k-th best are inserted in lane order.
+  __device__ void offer(float s, unsigned r, bool valid, const uint64_t* row_ids, unsigned lane) {
+    const bool full = len == k;
+    const bool candidate = valid && (!full || better(s, r, score[k - 1], row[k - 1], row_ids));
+    unsigned pending = __ballot_sync(0xffffffffu, candidate);
+    while (pending) {
+      const int src = __ffs(static_cast<int>(pending)) - 1;
+      pending &= pending - 1;
+      const float cs = __shfl_sync(0xffffffffu, s, src);
+      const unsigned cr = __shfl_sync(0xffffffffu, r, src);
+      // Re-check: earlier insertions of this round may have raised the bar.
+      if (len < k || better(cs, cr, score[k - 1], row[k - 1], row_ids)) insert(cs, cr, row_ids, lane);
+    }
+  }
+};
+
+// grid: (query blocks, slices). Dynamic shared memory: kQueriesPerBlock lists of k (score, row).
+__global__ void __launch_bounds__(kThreads) topk_slice_kernel(const float* __restrict__ matrix, size_t rows, size_t dim,
+                                                              const float* __restrict__ queries, size_t n, int k,
+                                                              size_t slice_rows, const uint64_t* __restrict__ row_ids,
+                                                              float* part_score, unsigned* part_row) {
+  __shared__ float query_tile[kQueriesPerBlock][kDimChunk];
+  __shared__ float row_tile[kTileRows][kDimChunk + 1];  // +1: lanes read different rows without bank conflicts
+  RECKIT_DYNAMIC_SHARED(float, lists);
+  const unsigned t = threadIdx.x, warp = t / 32, lane = t % 32;
+  const size_t q = static_cast<size_t>(blockIdx.x) * kQueriesPerBlock + warp;
+  const size_t r0 = static_cast<size_t>(blockIdx.y) * slice_rows;
+  const size_t r1 = r0 + slice_rows < rows ? r0 + slice_rows : rows;
+  WarpList list{lists + warp * k, reinterpret_cast<unsigned*>(lists + kQueriesPerBlock * k) + warp * k, 0, k};
+
+  for (size_t tile = r0; tile < r1; tile += kTileRows) {
+    float acc = 0.0f;
+    for (size_t c = 0; c < dim; c += kDimChunk) {
+      for (unsigned i = t; i < kQueriesPerBlock * kDimChunk; i += kThreads) {
+        const size_t qi = static_cast<size_t>(blockIdx.x) * kQueriesPerBlock + i / kDimChunk, d = c + i % kDimChunk;
+        query_tile[i / kDimChunk][i % kDimChunk] = qi < n && d < dim ? queries[qi * dim + d] : 0.0f;
+      }
+      for (unsigned i = t; i < kTileRows * kDimChunk; i += kThreads) {
+        const size_t row = tile + i / kDimChunk, d = c + i % kDimChunk;
+        row_tile[i / kDimChunk][i % kDimChunk] = row < r1 && d < dim ? matrix[row * dim + d] : 0.0f;
+      }
+      __syncthreads();
+      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];
+      __syncthreads();
+    }
+    const size_t row = tile + lane;
+    if (q < n) list.offer(acc, static_cast<unsigned>(row), row < r1, row_ids, lane);  // q is warp-uniform
+  }
+  if (q >= n) return;
+  const size_t out = (q * gridDim.y + blockIdx.y) * static_cast<size_t>(k);
+  for (int i = static_cast<int>(lane); i < k; i += 32) {
+    part_score[out + i] = i < list.len ? list.score[i] : -INFINITY;
+    part_row[out + i] = i < list.len ? list.row[i] : kEmptyRow;
+  }
+}
+
+// One warp per query folds its `slices` lists of k into the final k and writes ids and scores.
+__global__ void __launch_bounds__(kThreads) topk_merge_kernel(const float* __restrict__ part_score,
+                                                              const unsigned* __restrict__ part_row, unsigned slices,
+                                                              size_t n, int k, int k_out,
+                                                              const uint64_t* __restrict__ row_ids, int64_t* ids_out,
+                                                              float* scores_out) {
+  RECKIT_DYNAMIC_SHARED(float, lists);
+  const unsigned t = threadIdx.x, warp = t / 32, lane = t % 32;
+  const size_t q = static_cast<size_t>(blockIdx.x) * kQueriesPerBlock + warp;
+  if (q >= n) return;  // whole warps leave together
+  WarpList list{lists + warp * k, reinterpret_cast<unsigned*>(lists + kQueriesPerBlock * k) + warp * k, 0, k};
+  const size_t first = q * slices * static_cast<size_t>(k), total = static_cast<size_t>(slices) * k;
+  for (size_t base = 0; base < total; base += 32) {
+    const size_t i = base + lane;
+    const unsigned r = i < total ? part_row[first + i] : kEmptyRow;
+    const float s = i < total ? part_score[first + i] : -INFINITY;
+    list.offer(s, r, r != kEmptyRow, row_ids, lane);
+  }
+  for (int i = static_cast<int>(lane); i < k_out; i += 32) {
+    const bool held = i < list.len;
+    ids_out[q * k_out + i] = held ? static_cast<int64_t>(row_ids[list.row[i]]) : -1;
+    scores_out[q * k_out + i] = held ? list.score[i] : -INFINITY;
+  }
+}
+
+size_t auto_slice_rows(size_t rows, size_t query_blocks) {
+  // Enough blocks to fill a large GPU (~512), but slices long enough that the merge stays small.
+  size_t slices = (512 + query_blocks - 1) / query_blocks;
+  const size_t max_slices = (rows + kAutoSliceRowsMin - 1) / kAutoSliceRowsMin;
+  if (slices > max_slices) slices = max_slices;
+  if (slices < 1) slices = 1;
+  return (rows + slices - 1) / slices;
+}
+
+}  // namespace
+
+RECKIT_CUDA_EXPORT int reckit_cuda_topk_f32(const float* matrix, size_t rows, size_t dim, const uint64_t* row_ids,
+                                            const float* queries, size_t n, size_t k, size_t slice_rows,
+                                            int64_t* ids_out, float* scores_out, char* message, size_t message_size) {
+  using namespace reckit::cuda;
+  return guard(message, message_size, [&] {
+    if (k == 0 || k > RECKIT_CUDA_TOPK_MAX_K) invalid("k must be in 1.." + std::to_string(RECKIT_CUDA_TOPK_MAX_K));
+    if (dim == 0) invalid("dim must be positive");
+    if (rows >= kEmptyRow) invalid("too many rows for 32-bit row numbers");
+    if (n == 0) return;
+    const int k_held = static_cast<int>(k < rows ? k : rows);
+    if (k_held == 0) {  // an empty index: every slot is missing
+      for (size_t i = 0; i < n * k; ++i) {
+        ids_out[i] = -1;
+        scores_out[i] = -INFINITY;
+      }
+      return;
+    }
+    const size_t query_blocks = (n + kQueriesPerBlock - 1) / kQueriesPerBlock;
+    if (query_blocks > 0x7FFFFFFFu) invalid("too many queries in one call");
+    if (slice_rows == 0) slice_rows = auto_slice_rows(rows, query_blocks);
+    const size_t slices = (rows + slice_rows - 1) / slice_rows;
+    if (slices > 65535) invalid("slice_rows too small for this many rows");
+    DeviceBuffer<float> d_matrix(matrix, rows * dim, "cudaMalloc(matrix)");
+    DeviceBuffer<uint64_t> d_ids(row_ids, rows, "cudaMalloc(row ids)");
+    DeviceBuffer<float> d_queries(queries, n * dim, "cudaMalloc(queries)");
+    DeviceBuffer<float> part_score(n * slices * k_held, "cudaMalloc(partial scores)");
+    DeviceBuffer<unsigned> part_row(n * slices * k_held, "cudaMalloc(partial rows)");
+    DeviceBuffer<int64_t> d_out_ids(n * k, "cudaMalloc(ids)");
+    DeviceBuffer<float> d_out_scores(n * k, "cudaMalloc(scores)");
+    const size_t list_bytes = kQueriesPerBlock * static_cast<size_t>(k_held) * (sizeof(float) + sizeof(unsigned));
+    RECKIT_LAUNCH(topk_slice_kernel, dim3(static_cast<unsigned>(query_blocks), static_cast<unsigned>(slices)), kThreads,
+                  list_bytes, nullptr, d_matrix.get(), rows, dim, d_queries.get(), n, k_held, slice_rows, d_ids.get(),
+                  part_score.get(), part_row.get());
+    check_launch("topk_slice_kernel");
+    RECKIT_LAUNCH(topk_merge_kernel, static_cast<unsigned>(query_blocks), kThreads, list_bytes, nullptr,
+                  part_score.get(), part_row.get(), static_cast<unsigned>(slices), n, k_held, static_cast<int>(k),
+                  d_ids.get(), d_out_ids.get(), d_out_scores.get());
+    check_launch("topk_merge_kernel");
+    d_out_ids.copy_to_host(ids_out, n * k);
+    d_out_scores.copy_to_host(scores_out, n * k);
+  });
+}
