@@ -101,6 +101,11 @@ function positiveInt(value: unknown, name: string, max = 2 ** 30): number {
   return value as number;
 }
 
+function seedArg(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw outOfRange(`${name} must be a non-negative safe integer (got ${String(value)})`);
+  return value as number;
+}
+
 function widths(value: unknown, name: string, fallback: number[]): number[] {
   if (value === undefined) return fallback;
   if (!Array.isArray(value)) throw invalidArg(`${name} must be an array of layer widths`);
@@ -132,7 +137,7 @@ function resolve(options: SynthesizerOptions): Resolved {
     continuous,
     maxModes: o.maxModes === undefined ? 10 : positiveInt(o.maxModes, 'maxModes', 64),
     conditional: o.conditional ?? true,
-    seed: o.seed === undefined ? 0 : positiveInt(o.seed + 1, 'seed + 1', 2 ** 52) - 1,
+    seed: o.seed === undefined ? 0 : seedArg(o.seed, 'seed'),
   };
 }
 
@@ -265,7 +270,7 @@ export class TabularSynthesizer {
     const encoder = this.requireFitted();
     const count = positiveInt(n, 'n', 2 ** 31 - 1);
     if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
-    const seed = options.seed === undefined ? undefined : positiveInt(options.seed + 1, 'options.seed + 1', 2 ** 52) - 1;
+    const seed = options.seed === undefined ? undefined : seedArg(options.seed, 'options.seed');
     const base = seed ?? this.options.seed + 0x100000 + this.sampleCalls++;
     if (options.where === undefined) return this.generate(count, base, 0);
 
