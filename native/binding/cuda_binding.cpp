@@ -1,4 +1,4 @@
-// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag): typed arrays in, typed arrays
+// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaGemm): typed arrays in, typed arrays
 // out, each a single call into the loaded reckit_cuda library. Internal: the conformance suite compares
 // them with the CPU ops; the public objects reach them through their `device` option.
 #include <napi.h>
@@ -91,11 +91,45 @@ Napi::Value cuda_embedding_bag(const Napi::CallbackInfo& args) {
   });
 }
 
+// cudaGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias | null, activation, slope) -> c
+// (updated in place). Lengths are checked against the strides here; the library checks the strides.
+Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const bool trans_a = args[0].ToBoolean(), trans_b = args[1].ToBoolean();
+    const size_t m = static_cast<size_t>(integer_arg(args[2], "m", 0, 1 << 24));
+    const size_t n = static_cast<size_t>(integer_arg(args[3], "n", 0, 1 << 24));
+    const size_t k = static_cast<size_t>(integer_arg(args[4], "k", 0, 1 << 24));
+    const float alpha = static_cast<float>(number_arg(args[5], "alpha"));
+    const ArrayView<float> a = float32_array(args[6], "a");
+    const size_t lda = static_cast<size_t>(integer_arg(args[7], "lda", 0, 1 << 24));
+    const ArrayView<float> b = float32_array(args[8], "b");
+    const size_t ldb = static_cast<size_t>(integer_arg(args[9], "ldb", 0, 1 << 24));
+    const float beta = static_cast<float>(number_arg(args[10], "beta"));
+    const ArrayView<float> c = float32_array(args[11], "c");
+    const size_t ldc = static_cast<size_t>(integer_arg(args[12], "ldc", 0, 1 << 24));
+    const bool has_bias = !args[13].IsNull() && !args[13].IsUndefined();
+    const ArrayView<float> bias = has_bias ? float32_array(args[13], "bias") : ArrayView<float>{};
+    const int activation = static_cast<int>(integer_arg(args[14], "activation", 0, 4));
+    const float slope = static_cast<float>(number_arg(args[15], "slope"));
+    auto spans = [](size_t rows, size_t cols, size_t ld) { return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols; };
+    require(a.length >= spans(trans_a ? k : m, trans_a ? m : k, lda), ErrorCode::DimMismatch, "a is too short");
+    require(b.length >= spans(trans_b ? n : k, trans_b ? k : n, ldb), ErrorCode::DimMismatch, "b is too short");
+    require(c.length >= spans(m, n, ldc), ErrorCode::DimMismatch, "c is too short");
+    require(!has_bias || bias.length == n, ErrorCode::DimMismatch, "bias must hold n values");
+    char message[512] = {0};
+    raise_for(api().gemm_f32(trans_a, trans_b, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, ldc,
+                             has_bias ? bias.data : nullptr, activation, slope, message, sizeof message),
+              message);
+    return args[11];
+  });
+}
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaTopk", Napi::Function::New(env, cuda_topk, "cudaTopk"));
   exports.Set("cudaEmbeddingBag", Napi::Function::New(env, cuda_embedding_bag, "cudaEmbeddingBag"));
+  exports.Set("cudaGemm", Napi::Function::New(env, cuda_gemm, "cudaGemm"));
 }
 
 }  // namespace reckit::binding

@@ -47,11 +47,11 @@ for (const c of CASES) {
 
 test('embedding: a row id past the table and bad offsets are refused before any copy', () => {
   const data = new Float32Array(8);
-  const code = (f: () => void) => {
+  const code = (f: () => void): [string, string] => {
     try {
       f();
     } catch (e) {
-      return [(e as { code?: string }).code, String(e)];
+      return [String((e as { code?: string }).code), String(e)];
     }
     return ['no error', ''];
   };
