@@ -1,9 +1,11 @@
-// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaGemm): typed arrays in, typed arrays
+// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaEmbeddingBagBackward, cudaGemm): typed arrays in, typed arrays
 // out, each a single call into the loaded reckit_cuda library. Internal: the conformance suite compares
 // them with the CPU ops; the public objects reach them through their `device` option.
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "binding/args.h"
 #include "binding/errors.h"
@@ -91,6 +93,41 @@ Napi::Value cuda_embedding_bag(const Napi::CallbackInfo& args) {
   });
 }
 
+// cudaEmbeddingBagBackward(rows, dim, ids, offsets | null, weights | null, mode, gradOut)
+//   -> { rows: Uint32Array, grads: Float32Array } (touched rows ascending)
+Napi::Value cuda_embedding_bag_backward(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const size_t rows = static_cast<size_t>(integer_arg(args[0], "rows", 1, 0xFFFFFFFFll));
+    const size_t dim = static_cast<size_t>(integer_arg(args[1], "dim", 1, 1 << 20));
+    const ArrayView<uint32_t> ids = uint32_array(args[2], "ids");
+    const bool has_offsets = !args[3].IsNull() && !args[3].IsUndefined();
+    const ArrayView<uint32_t> offsets = has_offsets ? uint32_array(args[3], "offsets") : ArrayView<uint32_t>{};
+    const bool has_weights = !args[4].IsNull() && !args[4].IsUndefined();
+    const ArrayView<float> weights = has_weights ? float32_array(args[4], "weights") : ArrayView<float>{};
+    const int mode = static_cast<int>(integer_arg(args[5], "mode", 0, 2));
+    const ArrayView<float> grad_out = float32_array(args[6], "gradOut");
+    const size_t bags = has_offsets ? offsets.length : ids.length;
+    require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
+    require(grad_out.length == bags * dim, ErrorCode::DimMismatch, "gradOut must hold bags * dim values");
+    std::vector<uint32_t> touched_rows(ids.length);
+    std::vector<float> grads(ids.length * dim);
+    size_t touched = 0;
+    char message[512] = {0};
+    raise_for(api().embedding_bag_backward(rows, dim, ids.data, ids.length, has_offsets ? offsets.data : nullptr, bags,
+                                           has_weights ? weights.data : nullptr, mode, grad_out.data,
+                                           touched_rows.data(), grads.data(), &touched, message, sizeof message),
+              message);
+    Napi::Uint32Array out_rows = Napi::Uint32Array::New(args.Env(), touched);
+    std::copy(touched_rows.begin(), touched_rows.begin() + touched, out_rows.Data());
+    Napi::Float32Array out_grads = Napi::Float32Array::New(args.Env(), touched * dim);
+    std::copy(grads.begin(), grads.begin() + touched * dim, out_grads.Data());
+    Napi::Object out = Napi::Object::New(args.Env());
+    out.Set("rows", out_rows);
+    out.Set("grads", out_grads);
+    return out;
+  });
+}
+
 // cudaGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias | null, activation, slope) -> c
 // (updated in place). Lengths are checked against the strides here; the library checks the strides.
 Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
@@ -129,6 +166,8 @@ Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaTopk", Napi::Function::New(env, cuda_topk, "cudaTopk"));
   exports.Set("cudaEmbeddingBag", Napi::Function::New(env, cuda_embedding_bag, "cudaEmbeddingBag"));
+  exports.Set("cudaEmbeddingBagBackward",
+              Napi::Function::New(env, cuda_embedding_bag_backward, "cudaEmbeddingBagBackward"));
   exports.Set("cudaGemm", Napi::Function::New(env, cuda_gemm, "cudaGemm"));
 }
 
