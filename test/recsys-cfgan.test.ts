@@ -58,10 +58,11 @@ test('fit reports every epoch; the same seed gives the same scores, another seed
   const c = new CFGAN({ ...small, epochs: 6 });
   await c.fit(x, { seed: 6 });
   const users = Int32Array.from({ length: x.numUsers }, (_, u) => u);
-  const sa = a.scoreUsers(users), sb = b.scoreUsers(users), sc = c.scoreUsers(users);
+  const sa = await a.scoreUsers(users), sb = await b.scoreUsers(users), sc = await c.scoreUsers(users);
   assert.equal(Array.from(sa), Array.from(sb));
   assert.not.equal(Array.from(sa), Array.from(sc));
-  assert.equal(Array.from(await a.scoreUsersAsync(users)), Array.from(sa));
+  assert.equal(Array.from(a.scoreUsersSync(users)), Array.from(sa));
+  assert.equal(await a.recommendAsync('user3', { k: 5 }), a.recommend('user3', { k: 5 }));
   assert.ok(sa.every((v) => v > 0 && v < 1), 'sigmoid scores');
 });
 
@@ -75,7 +76,7 @@ test('save/load round trip: identical scores for every user, through the registr
   assert.instance(loaded, CFGAN);
   assert.equal(loaded.options, model.options);
   const users = Int32Array.from({ length: split.train.numUsers }, (_, u) => u);
-  assert.equal(Array.from(loaded.scoreUsers(users)), Array.from(model.scoreUsers(users)));
+  assert.equal(Array.from(await loaded.scoreUsers(users)), Array.from(await model.scoreUsers(users)));
   for (let u = 0; u < 20; u++) {
     const id = split.train.userIds.idOf(u);
     assert.equal(loaded.recommend(id, { k: 10 }), model.recommend(id, { k: 10 }));
