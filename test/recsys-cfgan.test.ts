@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CFGAN, Rng, clean, createModel, evaluate, fromRows, generateShop, loadModel, modelNames, ratioSplit, shopInteractions, type Interactions } from '../lib/index';
+import { CFGAN, Rng, setThreads, clean, createModel, evaluate, fromRows, generateShop, loadModel, modelNames, ratioSplit, shopInteractions, type Interactions } from '../lib/index';
 import { readSafetensors } from '../lib/safetensors';
 import { checkRecommenderContract } from './recsys-contract';
 
@@ -64,6 +64,26 @@ test('fit reports every epoch; the same seed gives the same scores, another seed
   assert.equal(Array.from(a.scoreUsersSync(users)), Array.from(sa));
   assert.equal(await a.recommendAsync('user3', { k: 5 }), a.recommend('user3', { k: 5 }));
   assert.ok(sa.every((v) => v > 0 && v < 1), 'sigmoid scores');
+});
+
+test('deterministic for a seed and a thread count: two fits per count give the same bits', async () => {
+  const x = randomLog(8, 50, 30);
+  const users = Int32Array.from({ length: x.numUsers }, (_, u) => u);
+  const run = async () => {
+    const m = new CFGAN({ ...small, epochs: 5, generator: [{ units: 40, activation: 'relu' }] });
+    await m.fit(x, { seed: 11 });
+    const s = Array.from(await m.scoreUsers(users));
+    m.dispose();
+    return s;
+  };
+  try {
+    for (const threads of [1, 2, 3]) {
+      setThreads(threads);
+      assert.equal(await run(), await run(), `threads ${threads}`);
+    }
+  } finally {
+    setThreads(0);
+  }
 });
 
 test('save/load round trip: identical scores for every user, through the registry too', async () => {
