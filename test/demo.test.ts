@@ -149,6 +149,11 @@ test('bad options exit 2 with a message', async () => {
   const models = await cli(['demo', '--models', 'nope']);
   assert.is(models.code, 2);
   assert.match(models.err, /'nope' not available/);
+  const single = join(dir, 'single.csv');
+  writeFileSync(single, 'user,item\na,x\nb,y\nc,x\n');
+  const nothing = await cli(['demo', '--data', single]);
+  assert.is(nothing.code, 2);
+  assert.match(nothing.err, /no held-out interactions/);
   const unknown = await cli(['demo', '--colour']);
   assert.is(unknown.code, 2);
 });
