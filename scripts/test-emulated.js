@@ -16,17 +16,20 @@ function option(name) {
   return i >= 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : undefined;
 }
 
-// Runs the suite with `library`; returns uvu's exit status (its output goes to ours).
-function runSuite(library, selftest, extraEnv = {}) {
+// Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
+// then { status, output }).
+function runSuite(library, selftest, { capture = false } = {}) {
   const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
-  const env = { ...process.env, RECKIT_CUDA_LIBRARY: library, ...extraEnv };
+  const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
   if (selftest) env.RECKIT_CUDA_EMU_SELFTEST = selftest;
   const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', 'test/conformance', '\\.conformance\\.ts$'], {
     cwd: root,
     env,
-    stdio: 'inherit',
+    stdio: capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
   });
-  return r.status === null ? 1 : r.status;
+  const status = r.status === null ? 1 : r.status;
+  return capture ? { status, output: `${r.stdout}${r.stderr}` } : status;
 }
 
 module.exports = { runSuite };

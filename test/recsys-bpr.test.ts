@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Bpr, EmbeddingTable, Rng, bprStep, clean, createModel, evaluate, fromRows, generateShop, loadModel, ratioSplit,
+  Bpr, EmbeddingTable, Rng, UserKnn, bprStep, setThreads, clean, createModel, evaluate, fromRows, generateShop, loadModel, ratioSplit,
   shopInteractions, toCsr, type Interactions,
 } from '../lib/index';
 import { native } from '../lib/native';
@@ -112,7 +112,7 @@ test('learning: on a planted-structure shop the loss falls and BPR beats TopPop;
   const x = clean(shopInteractions(shop)).interactions;
   const split = ratioSplit(x, { ratio: 0.75, seed: 1 });
   const progress: number[] = [];
-  const model = new Bpr({ factors: 16, epochs: 15 });
+  const model = new Bpr({ factors: 16, epochs: 15, lr: 0.05, reg: 0.01 });
   const report = await model.fit(split.train, { seed: 5, onProgress: (p) => progress.push(p.done) });
   assert.equal(progress, Array.from({ length: 15 }, (_, e) => e + 1));
   assert.is(report.losses.length, 15);
@@ -121,10 +121,32 @@ test('learning: on a planted-structure shop the loss falls and BPR beats TopPop;
   const result = await evaluate(['toppop', model], split, { k: 10, seed: 0 });
   const [top, bpr] = result.results;
   assert.ok(bpr.metrics.ndcg > top.metrics.ndcg * 1.1, `BPR NDCG ${bpr.metrics.ndcg} vs TopPop ${top.metrics.ndcg}`);
-  const again = new Bpr({ factors: 16, epochs: 15 });
+  const again = new Bpr({ factors: 16, epochs: 15, lr: 0.05, reg: 0.01 });
   await again.fit(split.train, { seed: 0 });
   const users = Int32Array.of(0, 5, 9);
   assert.equal(Array.from(await again.scoreUsers(users)), Array.from(await model.scoreUsers(users)));
+});
+
+test('training and KNN neighbours are identical on 1 and 2 threads (per-triple sampling and gradients)', async () => {
+  const x = randomLog(12, 60, 40);
+  const users = Int32Array.from({ length: x.numUsers }, (_, u) => u);
+  const runs: Float32Array[] = [];
+  const knn: Float32Array[] = [];
+  try {
+    for (const t of [1, 2]) {
+      setThreads(t);
+      const m = new Bpr({ factors: 8, epochs: 4, batch: 64 });
+      await m.fit(x, { seed: 4 });
+      runs.push(await m.scoreUsers(users));
+      const k = new UserKnn({ neighbours: 5 });
+      await k.fit(x);
+      knn.push(await k.scoreUsers(users));
+    }
+  } finally {
+    setThreads(0);
+  }
+  assert.equal(Array.from(runs[0]), Array.from(runs[1]));
+  assert.equal(Array.from(knn[0]), Array.from(knn[1]));
 });
 
 test('scores: p_u · q_i + b_i; the bag profile is the mean of the user\'s item embeddings (JS reference)', async () => {
@@ -168,6 +190,25 @@ test('BPR passes the Recommender contract; registry and loadModel keep the setti
   assert.is(loaded.options.profile, 'bag');
   assert.is(loaded.options.bias, false);
   assert.equal(loaded.recommend(x.userIds.idOf(2), { k: 5 }), m.recommend(x.userIds.idOf(2), { k: 5 }));
+});
+
+test('abort: fit rejects with AbortError after the current epoch and the model keeps its previous state', async () => {
+  const x = randomLog(13);
+  const model = new Bpr({ factors: 4, epochs: 2 });
+  await model.fit(x, { seed: 1 });
+  const before = model.recommend(x.userIds.idOf(0), { k: 3 });
+  const ctl = new AbortController();
+  const epochs: number[] = [];
+  const run = model.fit(x, { seed: 2, signal: ctl.signal, onProgress: (p) => { epochs.push(p.done); if (p.done === 2) ctl.abort(); } });
+  const long = new Bpr({ factors: 4, epochs: 1000 });
+  await run.then(() => assert.unreachable(), (e) => assert.is(e.name, 'AbortError'));
+  assert.ok(epochs.length >= 2 && epochs.length < 1000);
+  assert.equal(model.recommend(x.userIds.idOf(0), { k: 3 }), before);
+  const aborted = new AbortController();
+  aborted.abort();
+  await long.fit(x, { signal: aborted.signal }).then(() => assert.unreachable(), (e) => assert.is(e.name, 'AbortError'));
+  assert.not.ok(long.fitted);
+  await model.fit(x, { signal: {} as any }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
 });
 
 test('bad options and input raise codes; a failed fit keeps the previous model', async () => {

@@ -3,7 +3,8 @@
 // Recommender contract, registry round trips, and bad options with codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { main } from '../lib/cli/main';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ItemKnn, UserKnn, clean, cosineNeighbours, createModel, fromRows, loadModel, toCsr, Rng, type Interactions } from '../lib/index';
@@ -171,6 +172,16 @@ test('registry: itemknn and userknn by name, options passed, loadModel picks the
   const u = createModel('userknn');
   await u.fit(x);
   assert.ok(loadModel(u.toBuffer()) instanceof UserKnn);
+});
+
+test('reckit evaluate --models toppop,itemknn,userknn,bpr: one row per model with metrics in [0, 1]', async () => {
+  const json = join(mkdtempSync(join(tmpdir(), 'reckit-knn-cli-')), 'out.json');
+  const fixture = join(__dirname, 'fixtures', 'recsys-tiny.csv');
+  const code = await main(['evaluate', '--interactions', fixture, '--split', 'ratio:0.75', '--models', 'toppop,itemknn,userknn,bpr', '--k', '3', '--quiet', '--json', json]);
+  assert.is(code, 0);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.results.map((r: any) => r.model), ['toppop', 'itemknn', 'userknn', 'bpr']);
+  for (const r of report.results) for (const v of Object.values(r.metrics) as number[]) assert.ok(v >= 0 && v <= 1, `${r.model}: ${v}`);
 });
 
 test('bad options and input raise codes', async () => {

@@ -135,7 +135,7 @@ test('evaluate: full-ranking metrics of TopPop equal the brute-force reference',
   for (const [m, v] of Object.entries(want)) assert.ok(Math.abs((got.metrics as any)[m] - v) < 1e-9, `${m}: ${(got.metrics as any)[m]} vs ${v}`);
   assert.match(result.protocol, /full ranking/);
   await evaluate(['toppop'], split, { k: x.numItems + 1 }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_OUT_OF_RANGE'));
-  await evaluate(['cfgan'], split).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
+  await evaluate(['svd++'], split).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_RECKIT_INVALID_ARG'));
 });
 
 test('evaluate on a user group (the sparsest quarter) with per-user values, against the reference', async () => {

@@ -128,6 +128,8 @@ test('bad input is rejected with codes', async () => {
   await rejects(model.sample(5, { where: { segment: 'nope' } }), 'ERR_RECKIT_INVALID_ARG');
   await rejects(model.sample(5, { where: { segment: 'vip', member: true } }), 'ERR_RECKIT_INVALID_ARG');
   await rejects(model.sample(0), 'ERR_RECKIT_OUT_OF_RANGE');
+  await rejects(model.sample(3, { seed: -1 }), 'ERR_RECKIT_OUT_OF_RANGE');
+  await rejects(() => new TabularSynthesizer({ seed: 1.5 }), 'ERR_RECKIT_OUT_OF_RANGE');
   await rejects(() => TabularSynthesizer.fromBuffer(Buffer.from('not a model')), 'ERR_RECKIT_CORRUPT_FILE');
   const controller = new AbortController();
   const s = new TabularSynthesizer({ ...options, epochs: 1000 });

@@ -15,16 +15,17 @@ import { native } from '../native';
 import { readSafetensors, type SafetensorsTensor } from '../safetensors';
 import { requireInteger, requireNumber, requireObject, requireOneOf } from '../validate';
 import { toCsr, type Interactions } from './interactions';
-import { checkInteractions, RecommenderBase, tensor, type FitOptions, type FitReport } from './model';
+import { requireCallback, requireSignal, runCancellable } from '../training';
+import { checkInteractions, RecommenderBase, tensor, type FitOptions, type FitProgress, type FitReport } from './model';
 
 export interface BprOptions {
-  /** Embedding dimension (default 64). */
+  /** Embedding dimension (default 128). */
   factors?: number;
   /** Passes over the training interactions (default 60). */
   epochs?: number;
-  /** Learning rate (default 0.05). */
+  /** Learning rate (default 0.03). */
   lr?: number;
-  /** L2 coefficient on every row a triple touches, per occurrence (default 0.02). */
+  /** L2 coefficient on every row a triple touches, per occurrence (default 0.015). */
   reg?: number;
   /** Triples per sparse step (default 256). */
   batch?: number;
@@ -36,6 +37,11 @@ export interface BprOptions {
   initStd?: number;
   /** How users are represented at scoring time (default 'user'). */
   profile?: 'user' | 'bag';
+}
+
+export interface BprFitOptions extends FitOptions {
+  /** Stops after the current epoch; fit rejects with an AbortError and the model keeps its previous state. */
+  signal?: AbortSignal;
 }
 
 interface BprConfig {
@@ -63,10 +69,10 @@ function bprConfig(options: unknown): BprConfig {
   const o = requireObject(options, 'options');
   const optimizer = o.optimizer === undefined ? 'sgd' : requireOneOf(o.optimizer, 'options.optimizer', OPTIMIZERS);
   return {
-    factors: o.factors === undefined ? 64 : requireInteger(o.factors, 'options.factors', 1, 4096),
+    factors: o.factors === undefined ? 128 : requireInteger(o.factors, 'options.factors', 1, 4096),
     epochs: o.epochs === undefined ? 60 : requireInteger(o.epochs, 'options.epochs', 0, 100000),
-    lr: o.lr === undefined ? 0.05 : finiteAtLeast0(o.lr, 'options.lr'),
-    reg: o.reg === undefined ? 0.02 : finiteAtLeast0(o.reg, 'options.reg'),
+    lr: o.lr === undefined ? 0.03 : finiteAtLeast0(o.lr, 'options.lr'),
+    reg: o.reg === undefined ? 0.015 : finiteAtLeast0(o.reg, 'options.reg'),
     batch: o.batch === undefined ? 256 : requireInteger(o.batch, 'options.batch', 1, 1 << 24),
     optimizer,
     bias: o.bias === undefined ? true : requireBool(o.bias, 'options.bias'),
@@ -103,9 +109,11 @@ export class Bpr extends RecommenderBase {
   }
 
   /** Builds fresh tables and trains them; a failed fit leaves the previous model in place. */
-  async fit(train: Interactions, options: FitOptions = {}): Promise<FitReport> {
+  async fit(train: Interactions, options: BprFitOptions = {}): Promise<FitReport> {
     this.checkAlive();
     const o = requireObject(options, 'options');
+    const signal = requireSignal(o.signal);
+    const onProgress = requireCallback<(p: FitProgress) => void>(o.onProgress, 'options.onProgress');
     checkInteractions(train);
     if (train.users.length === 0) throw invalidArg('train has no interactions');
     const seed = o.seed === undefined ? 0 : requireInteger(o.seed, 'options.seed', 0, Number.MAX_SAFE_INTEGER - 2);
@@ -116,15 +124,14 @@ export class Bpr extends RecommenderBase {
     const bias = c.bias ? await EmbeddingTable.createAsync({ rows: train.numItems, dim: 1, init: { kind: 'zeros' } }) : null;
     let losses: Float64Array;
     try {
-      losses = await trainTables({ users, items, bias }, seen, c, seed, (epoch, loss) =>
-        options.onProgress?.({ phase: 'epoch', done: epoch + 1, total: c.epochs, loss }),
-      );
+      losses = await trainTables({ users, items, bias }, seen, c, seed, (epoch, loss) => onProgress?.({ phase: 'epoch', done: epoch + 1, total: c.epochs, loss }), signal);
     } catch (error) {
       users.dispose();
       items.dispose();
       bias?.dispose();
       throw error;
     }
+    this.checkAlive();
     this.releaseTables();
     this.setBase(train);
     this.tables = { users, items, bias };
@@ -275,13 +282,17 @@ export function trainTables(
   c: Pick<BprConfig, 'epochs' | 'lr' | 'reg' | 'batch' | 'optimizer'>,
   seed: number,
   onEpoch?: (epoch: number, loss: number) => void,
+  signal?: AbortSignal,
 ): Promise<Float64Array> {
   const options = { epochs: c.epochs, seed, lr: c.lr, reg: c.reg, batch: c.batch, optimizer: c.optimizer };
-  return native().bprTrainAsync(
-    t.users.nativeHandle, t.items.nativeHandle, t.bias?.nativeHandle,
-    seen.offsets, seen.indices, seen.values, seen.rows, seen.cols,
-    options, onEpoch,
-  ) as Promise<Float64Array>;
+  const run = runCancellable(signal, (token) =>
+    native().bprTrainAsync(
+      t.users.nativeHandle, t.items.nativeHandle, t.bias?.nativeHandle,
+      seen.offsets, seen.indices, seen.values, seen.rows, seen.cols,
+      options, onEpoch, token,
+    ) as Promise<{ losses: Float64Array; aborted: boolean }>,
+  );
+  return run.then((r) => r.losses);
 }
 
 /**

@@ -22,7 +22,7 @@ export interface CfganOptions {
   discriminator?: LayerSpec[];
   /** Noise width (default 8; 0 for a generator that sees only the condition). */
   noiseDim?: number;
-  /** Training epochs (passes over the users; default 150). */
+  /** Training epochs (passes over the users; default 50: longer runs drift towards copying the condition). */
   epochs?: number;
   /** Users per batch (default 64). */
   batchSize?: number;
@@ -34,7 +34,7 @@ export interface CfganOptions {
   pmRatio?: number;
   /** Share of each user's non-purchased items pulled to 0 (zero reconstruction; default 0.5). */
   zrRatio?: number;
-  /** Weight α of the zero-reconstruction term (default 0.1). */
+  /** Weight α of the zero-reconstruction term (default 0.3). */
   zrWeight?: number;
   /** Seed of the initialization, batch order, noise and negative sampling (default 0; fit's seed wins). */
   seed?: number;
@@ -63,13 +63,13 @@ const DEFAULTS: Settings = {
   generator: [{ units: 256, activation: 'relu' }],
   discriminator: [{ units: 128, activation: 'relu' }],
   noiseDim: 8,
-  epochs: 150,
+  epochs: 50,
   batchSize: 64,
   lr: 1e-3,
   dSteps: 1,
   pmRatio: 0.5,
   zrRatio: 0.5,
-  zrWeight: 0.1,
+  zrWeight: 0.3,
   seed: 0,
 };
 
@@ -178,29 +178,34 @@ export class CFGAN extends RecommenderBase {
     return { losses };
   }
 
-  /** Generator scores for a block of users in one native call (users × items, row-major). */
-  override scoreUsers(users: Int32Array): Float32Array {
-    const st = this.fittedState();
-    if (!(users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
-    for (let j = 0; j < users.length; j++) {
-      if (users[j] < 0 || users[j] >= st.userIds.size) throw outOfRange(`users[${j}] = ${users[j]} is outside 0..${st.userIds.size - 1}`);
-    }
-    return this.live().score(u32(st.seen.offsets), u32(st.seen.items), u32(users));
-  }
-
-  /** {@link scoreUsers} off the event loop (for services scoring many users at once). */
-  scoreUsersAsync(users: Int32Array): Promise<Float32Array> {
+  /** Generator scores for a block of users (users × items, row-major), computed off the event loop. */
+  override scoreUsers(users: Int32Array): Promise<Float32Array> {
     try {
+      this.checkUsers(users);
       const st = this.fittedState();
-      if (!(users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
       return this.live().scoreAsync(u32(st.seen.offsets), u32(st.seen.items), u32(users));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
+  /** {@link scoreUsers} on the calling thread (one native call; for small blocks). */
+  scoreUsersSync(users: Int32Array): Float32Array {
+    this.checkUsers(users);
+    const st = this.fittedState();
+    return this.live().score(u32(st.seen.offsets), u32(st.seen.items), u32(users));
+  }
+
+  private checkUsers(users: Int32Array): void {
+    const st = this.fittedState();
+    if (!(users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
+    for (let j = 0; j < users.length; j++) {
+      if (users[j] < 0 || users[j] >= st.userIds.size) throw outOfRange(`users[${j}] = ${users[j]} is outside 0..${st.userIds.size - 1}`);
+    }
+  }
+
   protected scoreUserInto(u: number, out: Float32Array): void {
-    out.set(this.scoreUsers(Int32Array.of(u)));
+    out.set(this.scoreUsersSync(Int32Array.of(u)));
   }
 
   protected similarInto(i: number, out: Float32Array): void {

@@ -18,7 +18,7 @@ export { TopPop } from './toppop';
 export { ItemKnn, UserKnn } from './knn';
 export type { KnnOptions } from './knn';
 export { Bpr, bprStep } from './bpr';
-export type { BprOptions } from './bpr';
+export type { BprOptions, BprFitOptions } from './bpr';
 export { cosineNeighbours, twoHop } from './sparse-ops';
 export { CFGAN } from './cfgan';
 export type { CfganOptions, CfganFitOptions } from './cfgan';

@@ -20,7 +20,11 @@ import type { ContinuousMethod } from './transforms';
 export interface SynthesizerOptions {
   /** Per-column overrides of the inferred kind (and integrality), by name. */
   columns?: Record<string, ColumnSpec>;
-  /** Passes over the data (default 300, CTGAN's). One epoch draws as many conditioned rows as the table has. */
+  /**
+   * Passes over the data (default 100). One epoch draws as many conditioned rows as the table has. CTGAN
+   * trains 300 epochs at lr 2e-4 with a WGAN-GP loss; with our non-saturating loss 100 epochs at 5e-4
+   * scored higher on UCI Adult (Quality 0.90 vs 0.88 after 60 epochs at 1e-3; see bench suite synth).
+   */
   epochs?: number;
   /** Rows per step (default 500; rounded down to a multiple of pac). */
   batchSize?: number;
@@ -30,7 +34,7 @@ export interface SynthesizerOptions {
   /** Hidden widths (default [256, 256] each). */
   generator?: number[];
   discriminator?: number[];
-  /** Adam learning rate of both networks (default 2e-4). */
+  /** Adam learning rate of both networks (default 5e-4). */
   lr?: number;
   /** Discriminator updates per generator update (default 1). */
   dSteps?: number;
@@ -97,6 +101,11 @@ function positiveInt(value: unknown, name: string, max = 2 ** 30): number {
   return value as number;
 }
 
+function seedArg(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw outOfRange(`${name} must be a non-negative safe integer (got ${String(value)})`);
+  return value as number;
+}
+
 function widths(value: unknown, name: string, fallback: number[]): number[] {
   if (value === undefined) return fallback;
   if (!Array.isArray(value)) throw invalidArg(`${name} must be an array of layer widths`);
@@ -115,20 +124,20 @@ function resolve(options: SynthesizerOptions): Resolved {
   if (!['mode', 'minmax', 'standard'].includes(continuous)) throw invalidArg(`continuous must be 'mode', 'minmax' or 'standard'`);
   return {
     columns: o.columns ?? {},
-    epochs: o.epochs === undefined ? 300 : positiveInt(o.epochs, 'epochs'),
+    epochs: o.epochs === undefined ? 100 : positiveInt(o.epochs, 'epochs'),
     batchSize: o.batchSize === undefined ? 500 : positiveInt(o.batchSize, 'batchSize'),
     pac: o.pac === undefined ? 10 : positiveInt(o.pac, 'pac', 64),
     noiseDim: o.noiseDim === undefined ? 128 : positiveInt(o.noiseDim, 'noiseDim', 2 ** 16),
     generator: widths(o.generator, 'generator', [256, 256]),
     discriminator: widths(o.discriminator, 'discriminator', [256, 256]),
-    lr: num(o.lr, 'lr', 2e-4, (x) => x > 0),
+    lr: num(o.lr, 'lr', 5e-4, (x) => x > 0),
     dSteps: o.dSteps === undefined ? 1 : positiveInt(o.dSteps, 'dSteps', 1000),
     tau: num(o.tau, 'tau', 0.2, (x) => x > 0 && x <= 100),
     conditionLossWeight: num(o.conditionLossWeight, 'conditionLossWeight', 1, (x) => x >= 0),
     continuous,
     maxModes: o.maxModes === undefined ? 10 : positiveInt(o.maxModes, 'maxModes', 64),
     conditional: o.conditional ?? true,
-    seed: o.seed === undefined ? 0 : positiveInt(o.seed + 1, 'seed + 1', 2 ** 52) - 1,
+    seed: o.seed === undefined ? 0 : seedArg(o.seed, 'seed'),
   };
 }
 
@@ -261,7 +270,7 @@ export class TabularSynthesizer {
     const encoder = this.requireFitted();
     const count = positiveInt(n, 'n', 2 ** 31 - 1);
     if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
-    const seed = options.seed === undefined ? undefined : positiveInt(options.seed + 1, 'options.seed + 1', 2 ** 52) - 1;
+    const seed = options.seed === undefined ? undefined : seedArg(options.seed, 'options.seed');
     const base = seed ?? this.options.seed + 0x100000 + this.sampleCalls++;
     if (options.where === undefined) return this.generate(count, base, 0);
 
@@ -424,7 +433,7 @@ export class TabularSynthesizer {
       }
     }
     const out = await gan.sampleAsync(n, { condition, seed });
-    return this.encoder!.inverse(out, n);
+    return this.encoder!.inverse(out, n, { snapSpikes: true });
   }
 }
 

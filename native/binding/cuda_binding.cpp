@@ -1,9 +1,11 @@
-// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag): typed arrays in, typed arrays
+// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaEmbeddingBagBackward, cudaGemm): typed arrays in, typed arrays
 // out, each a single call into the loaded reckit_cuda library. Internal: the conformance suite compares
 // them with the CPU ops; the public objects reach them through their `device` option.
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "binding/args.h"
 #include "binding/errors.h"
@@ -91,11 +93,82 @@ Napi::Value cuda_embedding_bag(const Napi::CallbackInfo& args) {
   });
 }
 
+// cudaEmbeddingBagBackward(rows, dim, ids, offsets | null, weights | null, mode, gradOut)
+//   -> { rows: Uint32Array, grads: Float32Array } (touched rows ascending)
+Napi::Value cuda_embedding_bag_backward(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const size_t rows = static_cast<size_t>(integer_arg(args[0], "rows", 1, 0xFFFFFFFFll));
+    const size_t dim = static_cast<size_t>(integer_arg(args[1], "dim", 1, 1 << 20));
+    const ArrayView<uint32_t> ids = uint32_array(args[2], "ids");
+    const bool has_offsets = !args[3].IsNull() && !args[3].IsUndefined();
+    const ArrayView<uint32_t> offsets = has_offsets ? uint32_array(args[3], "offsets") : ArrayView<uint32_t>{};
+    const bool has_weights = !args[4].IsNull() && !args[4].IsUndefined();
+    const ArrayView<float> weights = has_weights ? float32_array(args[4], "weights") : ArrayView<float>{};
+    const int mode = static_cast<int>(integer_arg(args[5], "mode", 0, 2));
+    const ArrayView<float> grad_out = float32_array(args[6], "gradOut");
+    const size_t bags = has_offsets ? offsets.length : ids.length;
+    require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
+    require(grad_out.length == bags * dim, ErrorCode::DimMismatch, "gradOut must hold bags * dim values");
+    std::vector<uint32_t> touched_rows(ids.length);
+    std::vector<float> grads(ids.length * dim);
+    size_t touched = 0;
+    char message[512] = {0};
+    raise_for(api().embedding_bag_backward(rows, dim, ids.data, ids.length, has_offsets ? offsets.data : nullptr, bags,
+                                           has_weights ? weights.data : nullptr, mode, grad_out.data,
+                                           touched_rows.data(), grads.data(), &touched, message, sizeof message),
+              message);
+    Napi::Uint32Array out_rows = Napi::Uint32Array::New(args.Env(), touched);
+    std::copy(touched_rows.begin(), touched_rows.begin() + touched, out_rows.Data());
+    Napi::Float32Array out_grads = Napi::Float32Array::New(args.Env(), touched * dim);
+    std::copy(grads.begin(), grads.begin() + touched * dim, out_grads.Data());
+    Napi::Object out = Napi::Object::New(args.Env());
+    out.Set("rows", out_rows);
+    out.Set("grads", out_grads);
+    return out;
+  });
+}
+
+// cudaGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias | null, activation, slope) -> c
+// (updated in place). Lengths are checked against the strides here; the library checks the strides.
+Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const bool trans_a = args[0].ToBoolean(), trans_b = args[1].ToBoolean();
+    const size_t m = static_cast<size_t>(integer_arg(args[2], "m", 0, 1 << 24));
+    const size_t n = static_cast<size_t>(integer_arg(args[3], "n", 0, 1 << 24));
+    const size_t k = static_cast<size_t>(integer_arg(args[4], "k", 0, 1 << 24));
+    const float alpha = static_cast<float>(number_arg(args[5], "alpha"));
+    const ArrayView<float> a = float32_array(args[6], "a");
+    const size_t lda = static_cast<size_t>(integer_arg(args[7], "lda", 0, 1 << 24));
+    const ArrayView<float> b = float32_array(args[8], "b");
+    const size_t ldb = static_cast<size_t>(integer_arg(args[9], "ldb", 0, 1 << 24));
+    const float beta = static_cast<float>(number_arg(args[10], "beta"));
+    const ArrayView<float> c = float32_array(args[11], "c");
+    const size_t ldc = static_cast<size_t>(integer_arg(args[12], "ldc", 0, 1 << 24));
+    const bool has_bias = !args[13].IsNull() && !args[13].IsUndefined();
+    const ArrayView<float> bias = has_bias ? float32_array(args[13], "bias") : ArrayView<float>{};
+    const int activation = static_cast<int>(integer_arg(args[14], "activation", 0, 4));
+    const float slope = static_cast<float>(number_arg(args[15], "slope"));
+    auto spans = [](size_t rows, size_t cols, size_t ld) { return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols; };
+    require(a.length >= spans(trans_a ? k : m, trans_a ? m : k, lda), ErrorCode::DimMismatch, "a is too short");
+    require(b.length >= spans(trans_b ? n : k, trans_b ? k : n, ldb), ErrorCode::DimMismatch, "b is too short");
+    require(c.length >= spans(m, n, ldc), ErrorCode::DimMismatch, "c is too short");
+    require(!has_bias || bias.length == n, ErrorCode::DimMismatch, "bias must hold n values");
+    char message[512] = {0};
+    raise_for(api().gemm_f32(trans_a, trans_b, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, ldc,
+                             has_bias ? bias.data : nullptr, activation, slope, message, sizeof message),
+              message);
+    return args[11];
+  });
+}
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaTopk", Napi::Function::New(env, cuda_topk, "cudaTopk"));
   exports.Set("cudaEmbeddingBag", Napi::Function::New(env, cuda_embedding_bag, "cudaEmbeddingBag"));
+  exports.Set("cudaEmbeddingBagBackward",
+              Napi::Function::New(env, cuda_embedding_bag_backward, "cudaEmbeddingBagBackward"));
+  exports.Set("cudaGemm", Napi::Function::New(env, cuda_gemm, "cudaGemm"));
 }
 
 }  // namespace reckit::binding

@@ -215,6 +215,7 @@ struct EpochReport {
 };
 
 // bprTrainAsync(users, items, bias?, offsets, indices, values, rows, cols, options{epochs, seed, ...}, onEpoch?, token?)
+//   -> { losses, aborted }; a cancelled run stops after the current epoch.
 Napi::Value bpr_train_async(const Napi::CallbackInfo& args) {
   return rejecting(args.Env(), [&]() -> Napi::Value {
     auto h = std::make_shared<BprHandles>(bpr_handles(args, 0));
@@ -238,10 +239,13 @@ Napi::Value bpr_train_async(const Napi::CallbackInfo& args) {
         [](Napi::Env env, const Napi::Function& cb, const EpochReport& r) {
           cb.Call({Napi::Number::New(env, static_cast<double>(r.epoch)), Napi::Number::New(env, r.loss)});
         },
-        [losses](Napi::Env env) -> Napi::Value {
+        [losses, cancel](Napi::Env env) -> Napi::Value {
           auto a = Napi::Float64Array::New(env, losses->size());
           std::copy(losses->begin(), losses->end(), a.Data());
-          return a;
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("losses", a);
+          o.Set("aborted", cancel->load());
+          return o;
         });
   });
 }

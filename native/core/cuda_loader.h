@@ -13,6 +13,8 @@ struct CudaApi {
   reckit_cuda_describe_fn describe = nullptr;
   reckit_cuda_topk_f32_fn topk_f32 = nullptr;
   reckit_cuda_embedding_bag_fn embedding_bag = nullptr;
+  reckit_cuda_embedding_bag_backward_fn embedding_bag_backward = nullptr;
+  reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
 };
 
 struct CudaStatus {

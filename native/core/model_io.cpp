@@ -110,6 +110,7 @@ json::Value parse_config(const st::File& file, const char* key) {
 }
 
 void require_kind(const st::File& file, const char* kind) {
+  file.require_checksum();
   const std::string& actual = file.metadata(st::kKindKey);
   if (actual != kind) corrupt(std::string("the file holds a ") + actual + ", not a " + kind);
 }

@@ -70,10 +70,25 @@ double bpr_step(const BprTables& t, const uint32_t* u, const uint32_t* i, const 
         const float* p = P.data + size_t{u[s]} * d;
         const float* qi = Q.data + size_t{i[s]} * d;
         const float* qj = Q.data + size_t{j[s]} * d;
+        // Lane-wise partial sums (vectorizable; a fixed order, so results do not depend on threads).
+        constexpr size_t L = 16;
+        float xs[L] = {}, ss[L] = {};
+        size_t c = 0;
+        for (; c + L <= d; c += L) {
+          for (size_t l = 0; l < L; ++l) {
+            const float pk = p[c + l], a = qi[c + l], b = qj[c + l];
+            xs[l] += pk * (a - b);
+            ss[l] += pk * pk + a * a + b * b;
+          }
+        }
         double x = 0, sq = 0;
-        for (size_t k = 0; k < d; ++k) {
-          x += double(p[k]) * (double(qi[k]) - double(qj[k]));
-          sq += double(p[k]) * p[k] + double(qi[k]) * qi[k] + double(qj[k]) * qj[k];
+        for (; c < d; ++c) {
+          x += double(p[c]) * (double(qi[c]) - double(qj[c]));
+          sq += double(p[c]) * p[c] + double(qi[c]) * qi[c] + double(qj[c]) * qj[c];
+        }
+        for (size_t l = 0; l < L; ++l) {
+          x += xs[l];
+          sq += ss[l];
         }
         float bi = 0, bj = 0;
         if (t.bias) {

@@ -56,3 +56,13 @@ typedef int (*reckit_cuda_embedding_bag_backward_fn)(size_t rows, size_t dim, co
                                                      int mode, const float* grad_out, uint32_t* rows_out,
                                                      float* grads_out, size_t* touched, char* message,
                                                      size_t message_size);
+
+/* Row-major float32 GEMM with the fused epilogue (core/gemm.h's contract):
+ * C[m x n] = act(alpha * op(A) * op(B) + beta * C + bias), op(X) = X or X^T; A is (trans_a ? k x m : m x k) with
+ * row stride lda, B is (trans_b ? n x k : k x n) with row stride ldb, C has row stride ldc (its gaps are kept);
+ * bias: n values or null; activation: 0 linear, 1 relu, 2 leaky_relu (slope), 3 tanh, 4 sigmoid.
+ * beta == 0 never reads C's values. */
+typedef int (*reckit_cuda_gemm_f32_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                                       const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+                                       size_t ldc, const float* bias, int activation, float slope, char* message,
+                                       size_t message_size);

@@ -17,6 +17,7 @@
 // which rounds once and so differs from the CPU's bits.
 #define RECKIT_MUL_RN(a, b) __fmul_rn((a), (b))
 #define RECKIT_ADD_RN(a, b) __fadd_rn((a), (b))
+#define RECKIT_UNROLL _Pragma("unroll")
 #elif defined(RECKIT_CUDA_EMULATED)
 #include "cuda/emu/cuda_emu.h"
 #define RECKIT_CUDA_BACKEND "emulated"
@@ -25,6 +26,7 @@
 #define RECKIT_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(::reckit::emu::dynamic_shared())
 #define RECKIT_MUL_RN(a, b) ((a) * (b))
 #define RECKIT_ADD_RN(a, b) ((a) + (b))
+#define RECKIT_UNROLL
 #else
 #error "cuda_compat.h: compile with nvcc, or with RECKIT_CUDA_EMULATED and the emulator"
 #endif

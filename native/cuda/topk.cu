@@ -3,8 +3,7 @@
 // Pass 1 (topk_slice_kernel): a block takes kQueriesPerBlock queries (one warp each) and one slice of rows.
 // It streams the slice through shared memory in tiles of kTileRows rows × kDimChunk dims, so every thread
 // owns one (query, row) score per tile; the warp then offers its 32 scores to the query's sorted list in
-// shared memory (a ballot finds the lanes that beat the current k-th best; each is inserted by the whole
-// warp). Each block writes its lists, one per query, for its slice.
+// shared memory (WarpList). Each block writes its lists, one per query, for its slice.
 // Pass 2 (topk_merge_kernel): one warp per query folds the slices' lists into the final k the same way.
 // The order is the CPU's: higher score first, then smaller caller id, so results match id for id.
 #include <cmath>
@@ -20,7 +19,8 @@ constexpr unsigned kDimChunk = 64;
 constexpr size_t kAutoSliceRowsMin = 1024;
 constexpr unsigned kEmptyRow = 0xFFFFFFFFu;
 
-static_assert(RECKIT_CUDA_TOPK_MAX_K * kQueriesPerBlock * 8 <= 32 * 1024, "selection lists fit the default shared memory");
+static_assert(RECKIT_CUDA_TOPK_MAX_K * kQueriesPerBlock * 8 + kQueriesPerBlock * 260 <= 20 * 1024,
+              "selection lists and the tiles fit the default 48 KB of shared memory");
 
 __device__ __forceinline__ bool better(float a_score, unsigned a_row, float b_score, unsigned b_row,
                                        const uint64_t* row_ids) {
@@ -29,60 +29,79 @@ __device__ __forceinline__ bool better(float a_score, unsigned a_row, float b_sc
   return a_row != kEmptyRow && row_ids[a_row] < row_ids[b_row];
 }
 
-// A query's best hits so far, sorted best first, held in shared memory and updated by one warp.
+// A query's best hits so far, sorted best first, in shared memory; one warp offers hits 32 at a time.
+// The lanes test their hit against the current k-th best and stage it; lane 0 then inserts the staged hits
+// in lane order (binary search, shift up). After the list fills, few hits pass the test, so the serial
+// part is short; it costs two warp barriers per round whatever the number of insertions.
 struct WarpList {
-  float* score;
-  unsigned* row;
-  int len;
+  float* score;       // k
+  unsigned* row;      // k
+  float* stage_score;  // 32
+  unsigned* stage_row;  // 32 (kEmptyRow: nothing staged by this lane)
+  int* len;
   int k;
 
-  // Inserts (s, r), which the caller knows belongs in the list; every lane calls it with the same values.
-  __device__ void insert(float s, unsigned r, const uint64_t* row_ids, unsigned lane) {
-    int ahead = 0;  // entries better than (s, r): its position
-    for (int i = static_cast<int>(lane); i < len; i += 32) ahead += better(score[i], row[i], s, r, row_ids) ? 1 : 0;
-    for (int offset = 16; offset > 0; offset /= 2) ahead += __shfl_xor_sync(0xffffffffu, ahead, offset);
-    const int new_len = len < k ? len + 1 : k;
-    // Shift [ahead, new_len - 1) up by one, the highest chunk first so nothing is overwritten before it moves.
-    const int moving = new_len - 1 - ahead;
-    for (int base = moving > 0 ? ((moving - 1) / 32) * 32 : -1; base >= 0; base -= 32) {
-      const int i = ahead + base + static_cast<int>(lane);
-      const bool mine = base + static_cast<int>(lane) < moving;
-      float sv = 0.0f;
-      unsigned rv = 0;
-      if (mine) {
-        sv = score[i];
-        rv = row[i];
-      }
-      __syncwarp();
-      if (mine) {
-        score[i + 1] = sv;
-        row[i + 1] = rv;
-      }
-      __syncwarp();
-    }
-    if (lane == 0 && ahead < k) {
-      score[ahead] = s;
-      row[ahead] = r;
-    }
-    __syncwarp();
-    len = new_len;
+  // Per-warp slices of a dynamic shared memory block laid out by list_bytes().
+  __device__ static WarpList of(float* shared, unsigned warp, int k) {
+    float* scores = shared;
+    unsigned* rows = reinterpret_cast<unsigned*>(scores + kQueriesPerBlock * k);
+    float* stage_scores = reinterpret_cast<float*>(rows + kQueriesPerBlock * k);
+    unsigned* stage_rows = reinterpret_cast<unsigned*>(stage_scores + kQueriesPerBlock * 32);
+    int* lens = reinterpret_cast<int*>(stage_rows + kQueriesPerBlock * 32);
+    return WarpList{scores + warp * k, rows + warp * k, stage_scores + warp * 32, stage_rows + warp * 32,
+                    lens + warp, k};
   }
 
-  // Every lane offers one hit (valid or not); those that beat the k-th best are inserted in lane order.
-  __device__ void offer(float s, unsigned r, bool valid, const uint64_t* row_ids, unsigned lane) {
-    const bool full = len == k;
-    const bool candidate = valid && (!full || better(s, r, score[k - 1], row[k - 1], row_ids));
-    unsigned pending = __ballot_sync(0xffffffffu, candidate);
-    while (pending) {
-      const int src = __ffs(static_cast<int>(pending)) - 1;
-      pending &= pending - 1;
-      const float cs = __shfl_sync(0xffffffffu, s, src);
-      const unsigned cr = __shfl_sync(0xffffffffu, r, src);
-      // Re-check: earlier insertions of this round may have raised the bar.
-      if (len < k || better(cs, cr, score[k - 1], row[k - 1], row_ids)) insert(cs, cr, row_ids, lane);
+  // Every lane of the warp calls this (uniform control flow).
+  __device__ void reset(unsigned lane) {
+    if (lane == 0) *len = 0;
+    __syncwarp();
+  }
+
+  __device__ void insert(float s, unsigned r, int held, const uint64_t* row_ids) {
+    int lo = 0, hi = held;  // first entry not better than (s, r)
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (better(score[mid], row[mid], s, r, row_ids)) lo = mid + 1;
+      else hi = mid;
     }
+    for (int i = (held < k ? held : k - 1); i > lo; --i) {
+      score[i] = score[i - 1];
+      row[i] = row[i - 1];
+    }
+    score[lo] = s;
+    row[lo] = r;
+  }
+
+  // Every lane offers one hit (valid or not); every lane of the warp calls this.
+  __device__ void offer(float s, unsigned r, bool valid, const uint64_t* row_ids, unsigned lane) {
+    const int held = *len;
+    const bool candidate = valid && (held < k || better(s, r, score[k - 1], row[k - 1], row_ids));
+    stage_score[lane] = s;
+    stage_row[lane] = candidate ? r : kEmptyRow;
+    __syncwarp();
+    if (lane == 0) {
+      int n = held;
+      for (int j = 0; j < 32; ++j) {
+        const unsigned cr = stage_row[j];
+        if (cr == kEmptyRow) continue;
+        const float cs = stage_score[j];
+        // Re-check: the insertions of this round may have raised the bar.
+        if (n == k && !better(cs, cr, score[k - 1], row[k - 1], row_ids)) continue;
+        insert(cs, cr, n, row_ids);
+        if (n < k) ++n;
+      }
+      *len = n;
+    }
+    __syncwarp();
   }
 };
+
+// Dynamic shared memory of a block's kQueriesPerBlock lists.
+size_t list_bytes(int k) {
+  return kQueriesPerBlock * (static_cast<size_t>(k) * (sizeof(float) + sizeof(unsigned)) +
+                             32 * (sizeof(float) + sizeof(unsigned)) + sizeof(int));
+}
 
 // grid: (query blocks, slices). Dynamic shared memory: kQueriesPerBlock lists of k (score, row).
 __global__ void __launch_bounds__(kThreads) topk_slice_kernel(const float* __restrict__ matrix, size_t rows, size_t dim,
@@ -96,7 +115,8 @@ __global__ void __launch_bounds__(kThreads) topk_slice_kernel(const float* __res
   const size_t q = static_cast<size_t>(blockIdx.x) * kQueriesPerBlock + warp;
   const size_t r0 = static_cast<size_t>(blockIdx.y) * slice_rows;
   const size_t r1 = r0 + slice_rows < rows ? r0 + slice_rows : rows;
-  WarpList list{lists + warp * k, reinterpret_cast<unsigned*>(lists + kQueriesPerBlock * k) + warp * k, 0, k};
+  WarpList list = WarpList::of(lists, warp, k);
+  list.reset(lane);
 
   for (size_t tile = r0; tile < r1; tile += kTileRows) {
     float acc = 0.0f;
@@ -118,9 +138,10 @@ __global__ void __launch_bounds__(kThreads) topk_slice_kernel(const float* __res
   }
   if (q >= n) return;
   const size_t out = (q * gridDim.y + blockIdx.y) * static_cast<size_t>(k);
+  const int held = *list.len;
   for (int i = static_cast<int>(lane); i < k; i += 32) {
-    part_score[out + i] = i < list.len ? list.score[i] : -INFINITY;
-    part_row[out + i] = i < list.len ? list.row[i] : kEmptyRow;
+    part_score[out + i] = i < held ? list.score[i] : -INFINITY;
+    part_row[out + i] = i < held ? list.row[i] : kEmptyRow;
   }
 }
 
@@ -134,7 +155,8 @@ __global__ void __launch_bounds__(kThreads) topk_merge_kernel(const float* __res
   const unsigned t = threadIdx.x, warp = t / 32, lane = t % 32;
   const size_t q = static_cast<size_t>(blockIdx.x) * kQueriesPerBlock + warp;
   if (q >= n) return;  // whole warps leave together
-  WarpList list{lists + warp * k, reinterpret_cast<unsigned*>(lists + kQueriesPerBlock * k) + warp * k, 0, k};
+  WarpList list = WarpList::of(lists, warp, k);
+  list.reset(lane);
   const size_t first = q * slices * static_cast<size_t>(k), total = static_cast<size_t>(slices) * k;
   for (size_t base = 0; base < total; base += 32) {
     const size_t i = base + lane;
@@ -142,8 +164,9 @@ __global__ void __launch_bounds__(kThreads) topk_merge_kernel(const float* __res
     const float s = i < total ? part_score[first + i] : -INFINITY;
     list.offer(s, r, r != kEmptyRow, row_ids, lane);
   }
+  const int held_count = *list.len;
   for (int i = static_cast<int>(lane); i < k_out; i += 32) {
-    const bool held = i < list.len;
+    const bool held = i < held_count;
     ids_out[q * k_out + i] = held ? static_cast<int64_t>(row_ids[list.row[i]]) : -1;
     scores_out[q * k_out + i] = held ? list.score[i] : -INFINITY;
   }
@@ -189,12 +212,12 @@ RECKIT_CUDA_EXPORT int reckit_cuda_topk_f32(const float* matrix, size_t rows, si
     DeviceBuffer<unsigned> part_row(n * slices * k_held, "cudaMalloc(partial rows)");
     DeviceBuffer<int64_t> d_out_ids(n * k, "cudaMalloc(ids)");
     DeviceBuffer<float> d_out_scores(n * k, "cudaMalloc(scores)");
-    const size_t list_bytes = kQueriesPerBlock * static_cast<size_t>(k_held) * (sizeof(float) + sizeof(unsigned));
+    const size_t shared_bytes = list_bytes(k_held);
     RECKIT_LAUNCH(topk_slice_kernel, dim3(static_cast<unsigned>(query_blocks), static_cast<unsigned>(slices)), kThreads,
-                  list_bytes, nullptr, d_matrix.get(), rows, dim, d_queries.get(), n, k_held, slice_rows, d_ids.get(),
+                  shared_bytes, nullptr, d_matrix.get(), rows, dim, d_queries.get(), n, k_held, slice_rows, d_ids.get(),
                   part_score.get(), part_row.get());
     check_launch("topk_slice_kernel");
-    RECKIT_LAUNCH(topk_merge_kernel, static_cast<unsigned>(query_blocks), kThreads, list_bytes, nullptr,
+    RECKIT_LAUNCH(topk_merge_kernel, static_cast<unsigned>(query_blocks), kThreads, shared_bytes, nullptr,
                   part_score.get(), part_row.get(), static_cast<unsigned>(slices), n, k_held, static_cast<int>(k),
                   d_ids.get(), d_out_ids.get(), d_out_scores.get());
     check_launch("topk_merge_kernel");

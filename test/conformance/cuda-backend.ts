@@ -25,6 +25,15 @@ export const cuda = {
     weights: Float32Array | null, mode: 0 | 1 | 2): Float32Array {
     return native().cudaEmbeddingBag(table, rows, dim, ids, offsets, weights, mode);
   },
+  embeddingBagBackward(rows: number, dim: number, ids: Uint32Array, offsets: Uint32Array | null,
+    weights: Float32Array | null, mode: 0 | 1 | 2, gradOut: Float32Array): { rows: Uint32Array; grads: Float32Array } {
+    return native().cudaEmbeddingBagBackward(rows, dim, ids, offsets, weights, mode, gradOut);
+  },
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
+    b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, bias: Float32Array | null,
+    activation: number, slope: number): Float32Array {
+    return native().cudaGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, activation, slope);
+  },
 };
 
 /** Element-wise |a - e| <= abs + rel·|e|, naming the first offending index. */

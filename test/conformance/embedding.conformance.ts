@@ -1,5 +1,6 @@
-// Pooled embedding lookups on the CUDA backend against the CPU EmbeddingTable: plain gathers, sum / mean /
-// max bags with weights, empty bags (first, middle, last) and dim tails; floats within 1e-6.
+// Pooled embedding lookups and their backward on the CUDA backend against the CPU EmbeddingTable: plain
+// gathers, sum / mean / max bags with weights, empty bags (first, middle, last), repeated rows and dim tails;
+// floats within 1e-6.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmbeddingTable } from '../../lib/index';
@@ -45,13 +46,43 @@ for (const c of CASES) {
   }
 }
 
+// The deterministic backward (sum and mean; max stays on the CPU): rows ascending and equal, grads within 1e-6.
+for (const c of CASES) {
+  for (const mode of c.offsets ? (['sum', 'mean'] as const) : (['sum'] as const)) {
+    test(`embedding backward ${c.offsets ? `bag ${mode}` : 'gather'} rows=${c.rows} dim=${c.dim} n=${c.ids.length}${c.weighted ? ' weighted' : ''}: ${c.note}`, () => {
+      const table = EmbeddingTable.fromArray(c.rows, c.dim, seededFloats(c.rows * c.dim, c.rows + c.dim));
+      const ids = Uint32Array.from(c.ids);
+      const weights = c.weighted ? seededFloats(c.ids.length, 99) : null;
+      const bags = c.offsets ? c.offsets.length : c.ids.length;
+      const gradOut = seededFloats(bags * c.dim, 7 + bags);
+      const expected = c.offsets
+        ? table.bagBackward(ids, Uint32Array.from(c.offsets), gradOut, { mode, ...(weights ? { weights } : {}) })
+        : table.lookupBackward(ids, gradOut);
+      const actual = cuda.embeddingBagBackward(c.rows, c.dim, ids, c.offsets ? Uint32Array.from(c.offsets) : null,
+        weights, mode === 'sum' ? 0 : 1, gradOut);
+      assert.equal(Array.from(actual.rows), Array.from(expected.rows), 'touched rows, ascending');
+      assertAllClose(actual.grads, expected.grads, 1e-6, 1e-6, 'grads');
+      table.dispose();
+    });
+  }
+}
+
+test('embedding backward: max bags are refused (they run on the CPU)', () => {
+  try {
+    cuda.embeddingBagBackward(4, 2, Uint32Array.from([0, 1]), Uint32Array.from([0]), null, 2, new Float32Array(2));
+    assert.unreachable('should throw');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'ERR_RECKIT_INVALID_ARG');
+  }
+});
+
 test('embedding: a row id past the table and bad offsets are refused before any copy', () => {
   const data = new Float32Array(8);
-  const code = (f: () => void) => {
+  const code = (f: () => void): [string, string] => {
     try {
       f();
     } catch (e) {
-      return [(e as { code?: string }).code, String(e)];
+      return [String((e as { code?: string }).code), String(e)];
     }
     return ['no error', ''];
   };

@@ -2,6 +2,7 @@
 // collectives, and the host API (device memory, copies, streams, events) mapped onto the CPU.
 // See cuda_emu.h for the execution model.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,6 +15,12 @@
 #include <vector>
 
 #include "cuda/emu/cuda_emu.h"
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace reckit::emu {
 namespace {
@@ -39,6 +46,39 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
   return std::strtoull(text, nullptr, 0);
 }
 
+// A one-shot wake-up for one waiter: post() lets wait() return once. On Linux a futex word, so a handoff
+// costs one wake and one wait; elsewhere a mutex and condition variable.
+class Gate {
+ public:
+  void post() {
+#if defined(__linux__)
+    open_.store(1, std::memory_order_release);
+    syscall(SYS_futex, reinterpret_cast<int*>(&open_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+#else
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_.store(1, std::memory_order_release);
+    cv_.notify_one();
+#endif
+  }
+  void wait() {
+#if defined(__linux__)
+    while (open_.exchange(0, std::memory_order_acquire) == 0)
+      syscall(SYS_futex, reinterpret_cast<int*>(&open_), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+#else
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return open_.load(std::memory_order_acquire) == 1; });
+    open_.store(0, std::memory_order_relaxed);
+#endif
+  }
+
+ private:
+  std::atomic<int> open_{0};
+#if !defined(__linux__)
+  std::mutex mutex_;
+  std::condition_variable cv_;
+#endif
+};
+
 // A barrier of the cooperative scheduler: who waits, and how many live threads it takes to release.
 struct Barrier {
   unsigned expected = 0;
@@ -46,14 +86,15 @@ struct Barrier {
 };
 
 struct Worker {
-  std::condition_variable wake;
-  bool turn = false;
+  Gate gate;
   bool exited = false;
 };
 
+// The scheduling state of a launch. Exactly one thread holds the turn at any time (a worker, or the
+// controller between blocks) and only the holder touches this state; the gates order the handoffs, so no
+// lock is needed.
 struct LaunchState {
-  std::mutex mutex;
-  std::condition_variable controller;
+  Gate controller;
   dim3 grid, block;
   uint3 block_index{0, 0, 0};
   unsigned threads = 0;
@@ -63,7 +104,6 @@ struct LaunchState {
   std::vector<Barrier> warp_barriers;
   std::vector<uint64_t> slots;  // one exchange word per thread
   unsigned live = 0;
-  bool block_done = false;
   bool stop = false;
   uint64_t rng = 0;
   std::vector<unsigned char> dynamic_shared;
@@ -95,12 +135,12 @@ std::mutex launch_mutex;  // one launch at a time: __shared__ variables are func
   std::abort();
 }
 
-// Hands the turn to a runnable thread picked at random (the caller holds the mutex and stops running).
-void schedule_next(LaunchState& s) {
+// Passes the turn to a runnable thread picked at random, or back to the controller when the block is done.
+// The caller gives up the turn: it must touch no state after this.
+void pass_turn(LaunchState& s) {
   if (s.runnable.empty()) {
     if (s.live == 0) {
-      s.block_done = true;
-      s.controller.notify_one();
+      s.controller.post();
       return;
     }
     deadlock(s);
@@ -109,14 +149,7 @@ void schedule_next(LaunchState& s) {
   const unsigned tid = s.runnable[pick];
   s.runnable[pick] = s.runnable.back();
   s.runnable.pop_back();
-  s.workers[tid].turn = true;
-  s.workers[tid].wake.notify_one();
-}
-
-void wait_turn(LaunchState& s, unsigned tid, std::unique_lock<std::mutex>& lock) {
-  Worker& w = s.workers[tid];
-  w.wake.wait(lock, [&] { return w.turn; });
-  w.turn = false;
+  s.workers[tid].gate.post();
 }
 
 void release_if_complete(LaunchState& s, Barrier& b) {
@@ -128,15 +161,14 @@ void release_if_complete(LaunchState& s, Barrier& b) {
 
 void arrive_and_wait(Barrier& b) {
   LaunchState& s = *current;
-  std::unique_lock<std::mutex> lock(s.mutex);
-  b.waiting.push_back(current_tid);
+  const unsigned me = current_tid;
+  b.waiting.push_back(me);
   release_if_complete(s, b);
-  schedule_next(s);
-  wait_turn(s, current_tid, lock);
+  pass_turn(s);
+  s.workers[me].gate.wait();
 }
 
 void thread_exits(LaunchState& s, unsigned tid) {
-  std::unique_lock<std::mutex> lock(s.mutex);
   s.workers[tid].exited = true;
   --s.live;
   --s.block_barrier.expected;
@@ -144,7 +176,7 @@ void thread_exits(LaunchState& s, unsigned tid) {
   --warp.expected;
   release_if_complete(s, s.block_barrier);
   release_if_complete(s, warp);
-  schedule_next(s);
+  pass_turn(s);
 }
 
 void worker_main(LaunchState* s, unsigned tid) {
@@ -154,21 +186,17 @@ void worker_main(LaunchState* s, unsigned tid) {
   blockDim = s->block;
   gridDim = s->grid;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(s->mutex);
-      wait_turn(*s, tid, lock);
-      if (s->stop) return;
-      blockIdx = s->block_index;
-    }
+    s->workers[tid].gate.wait();
+    if (s->stop) return;
+    blockIdx = s->block_index;
     s->body(s->context);
     thread_exits(*s, tid);
   }
 }
 
+// Runs one block to completion: every thread starts runnable; the controller waits until the last exits.
 void run_block(LaunchState& s, uint3 index) {
-  std::unique_lock<std::mutex> lock(s.mutex);
   s.block_index = index;
-  s.block_done = false;
   s.live = s.threads;
   s.runnable.clear();
   for (unsigned t = 0; t < s.threads; ++t) {
@@ -182,8 +210,8 @@ void run_block(LaunchState& s, uint3 index) {
     s.warp_barriers[w].waiting.clear();
   }
   std::fill(s.dynamic_shared.begin(), s.dynamic_shared.end(), kPoison);
-  schedule_next(s);
-  s.controller.wait(lock, [&] { return s.block_done; });
+  pass_turn(s);
+  s.controller.wait();
 }
 
 std::mutex attribute_mutex;
@@ -278,14 +306,8 @@ cudaError_t run_launch(dim3 grid, dim3 block, size_t dynamic_shared_bytes, const
   for (unsigned z = 0; z < grid.z; ++z)
     for (unsigned y = 0; y < grid.y; ++y)
       for (unsigned x = 0; x < grid.x; ++x) run_block(s, uint3{x, y, z});
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    s.stop = true;
-    for (unsigned t = 0; t < s.threads; ++t) {
-      s.workers[t].turn = true;
-      s.workers[t].wake.notify_one();
-    }
-  }
+  s.stop = true;
+  for (unsigned t = 0; t < s.threads; ++t) s.workers[t].gate.post();
   for (std::thread& t : pool) t.join();
   return red_zones_intact() ? cudaSuccess : record(cudaErrorLaunchFailure);
 }
@@ -300,7 +322,6 @@ unsigned lane_id() { return current_tid % kWarp; }
 
 unsigned live_lanes_mask() {
   LaunchState& s = *current;
-  std::lock_guard<std::mutex> lock(s.mutex);
   const unsigned warp = s.warp_of(current_tid);
   unsigned mask = 0;
   for (unsigned lane = 0; lane < s.warp_size(warp); ++lane)
