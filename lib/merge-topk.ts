@@ -27,10 +27,11 @@ export function mergeTopK(
 ): SearchResult<Float64Array | BigInt64Array> {
   const kk = requireInteger(k, 'k', 1, 2 ** 31);
   if (!Array.isArray(results) || results.length === 0) throw invalidArg('results must be a non-empty array');
-  const bigint = results[0].ids instanceof BigInt64Array;
+  const bigint = results[0]?.ids instanceof BigInt64Array;
   let n = -1;
   const widths: number[] = [];
   results.forEach((r, s) => {
+    if (r === null || typeof r !== 'object') throw invalidArg(`results[${s}] must be an object with ids and scores`);
     if (!(r.ids instanceof Float64Array || r.ids instanceof BigInt64Array) || !(r.scores instanceof Float32Array)) {
       throw invalidArg(`results[${s}] must have ids (Float64Array or BigInt64Array) and scores (Float32Array)`);
     }

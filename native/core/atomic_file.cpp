@@ -12,6 +12,7 @@
 #if defined(_WIN32)
 #include <io.h>
 #else
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -86,6 +87,15 @@ void write_file_atomically(const std::string& path, const std::function<void(con
     });
   } catch (const Error& e) {
     abandon(e.what());
+  } catch (...) {
+    // e.g. std::bad_alloc while producing the bytes: still close and remove the temp file.
+#if defined(_WIN32)
+    ::_close(fd);
+#else
+    ::close(fd);
+#endif
+    std::remove(temp.c_str());
+    throw;
   }
 #if defined(_WIN32)
   if (::_commit(fd) != 0) abandon(os_error("cannot flush", temp));
@@ -109,6 +119,12 @@ void write_file_atomically(const std::string& path, const std::function<void(con
 }
 
 std::string read_file(const std::string& path) {
+#if !defined(_WIN32)
+  // A directory opens as a stream on Linux and then reads as empty: say what it is (an I/O error),
+  // not "truncated file".
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) fail(ErrorCode::Io, "cannot read '" + path + "': it is a directory");
+#endif
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::Io, os_error("cannot open", path));
   std::ostringstream content;

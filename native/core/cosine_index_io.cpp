@@ -89,6 +89,7 @@ struct IndexIo {
   static std::unique_ptr<CosineIndex> build(const std::shared_ptr<st::File>& file, bool borrow,
                                             const cpu::Kernels& kernels) {
     const st::File& f = *file;
+    f.require_checksum();
     auto ix = std::make_unique<CosineIndex>(config_of(f), kernels);
     const st::Tensor& ids = f.tensor("ids", st::DType::U64);
     if (ids.shape.size() != 1) corrupt("ids must be one-dimensional");

@@ -37,6 +37,7 @@ std::vector<T> copy_tensor(const st::File& file, const std::string& name, st::DT
 
 std::shared_ptr<EmbeddingTable> from_file(const std::shared_ptr<st::File>& file, bool mmap, bool with_optimizer,
                                           const std::string& origin) {
+  file->require_checksum();
   auto kind_it = file->metadata().find(st::kKindKey);
   require(kind_it != file->metadata().end() && kind_it->second == kKind, ErrorCode::CorruptFile,
           origin + " is not an EmbeddingTable file (reckit.kind is '" +

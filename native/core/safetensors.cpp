@@ -223,6 +223,10 @@ File::~File() {
 #endif
 }
 
+void File::require_checksum() const {
+  if (!has_checksum()) fail(ErrorCode::CorruptFile, std::string("safetensors file: reckit's checksum (") + kChecksumKey + ") is missing");
+}
+
 const std::string& File::metadata(const std::string& key) const {
   auto it = metadata_.find(key);
   if (it == metadata_.end()) fail(ErrorCode::CorruptFile, "file metadata lacks '" + key + "'");
@@ -309,7 +313,13 @@ void File::parse(bool verify_checksum) {
     auto it = metadata_.find(kChecksumKey);
     if (it != metadata_.end()) {
       const uint64_t actual = xxh64(data, static_cast<size_t>(data_size));
+#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+      // Fuzz builds only: accept any checksum, so mutated inputs reach the parsers behind it.
+      (void)actual;
+      if (false) {
+#else
       if (hex64(actual) != it->second) {
+#endif
         fail(ErrorCode::CorruptFile, what + ": checksum mismatch (the data is damaged or was modified)");
       }
     }

@@ -74,6 +74,9 @@ class File {
   bool mapped() const { return mapped_; }
   // Whether the file carried reckit's checksum (files written by reckit always do).
   bool has_checksum() const { return metadata_.count(kChecksumKey) != 0; }
+  // reckit's own loaders call this: without it, damage to the checksum's key (one flipped header
+  // byte) would silently turn verification off for the rest of the file.
+  void require_checksum() const;
   size_t size() const { return size_; }
 
   File(const File&) = delete;
