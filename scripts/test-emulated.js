@@ -17,7 +17,7 @@ function option(name) {
 }
 
 // Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
-// then { status, output }).
+// then { status, signal, output }).
 function runSuite(library, selftest, { capture = false } = {}) {
   const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
   const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
@@ -29,7 +29,7 @@ function runSuite(library, selftest, { capture = false } = {}) {
     encoding: 'utf8',
   });
   const status = r.status === null ? 1 : r.status;
-  return capture ? { status, output: `${r.stdout}${r.stderr}` } : status;
+  return capture ? { status, signal: r.signal, output: `${r.stdout}${r.stderr}` } : status;
 }
 
 module.exports = { runSuite };

@@ -7,7 +7,7 @@
  * and SDV are PyPI packages not installed on this machine); SDGym's published CTGAN figures are quoted
  * in the notes for orientation only.
  *
- * RECKIT_BENCH_SYNTH_EPOCHS (default: the synthesizer's, 100), RECKIT_BENCH_SYNTH_OPTIONS (JSON
+ * RECKIT_BENCH_SYNTH_EPOCHS (default: the synthesizer's, 150), RECKIT_BENCH_SYNTH_OPTIONS (JSON
  * SynthesizerOptions) tune the run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

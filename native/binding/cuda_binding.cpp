@@ -1,6 +1,7 @@
-// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaEmbeddingBagBackward, cudaGemm): typed arrays in, typed arrays
-// out, each a single call into the loaded reckit_cuda library. Internal: the conformance suite compares
-// them with the CPU ops; the public objects reach them through their `device` option.
+// Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaEmbeddingBagBackward,
+// cudaEmbeddingStep, cudaGemm): typed arrays in, typed arrays out, each one call into the loaded reckit_cuda
+// library. Internal: the conformance suite compares them with the CPU ops (the public objects' `device`
+// option is not wired to them yet, see docs/cuda.md).
 #include <napi.h>
 
 #include <algorithm>
@@ -128,6 +129,51 @@ Napi::Value cuda_embedding_bag_backward(const Napi::CallbackInfo& args) {
   });
 }
 
+// cudaEmbeddingStep(table, rows, dim, stateA | null, stateB | null, steps | null, optimizer, lr, weightDecay, eps,
+//   beta1, beta2, ids, offsets | null, weights | null, mode, gradOut) -> rows touched. table, the states and
+// steps are updated in place.
+Napi::Value cuda_embedding_step(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const ArrayView<float> table = float32_array(args[0], "table");
+    const size_t rows = static_cast<size_t>(integer_arg(args[1], "rows", 1, 0xFFFFFFFFll));
+    const size_t dim = static_cast<size_t>(integer_arg(args[2], "dim", 1, 1 << 20));
+    auto optional_floats = [&](size_t i, const char* name) {
+      return args[i].IsNull() || args[i].IsUndefined() ? ArrayView<float>{} : float32_array(args[i], name);
+    };
+    const ArrayView<float> state_a = optional_floats(3, "stateA");
+    const ArrayView<float> state_b = optional_floats(4, "stateB");
+    const ArrayView<uint32_t> steps =
+        args[5].IsNull() || args[5].IsUndefined() ? ArrayView<uint32_t>{} : uint32_array(args[5], "steps");
+    const int optimizer = static_cast<int>(integer_arg(args[6], "optimizer", 0, 2));
+    const float lr = static_cast<float>(number_arg(args[7], "lr"));
+    const float weight_decay = static_cast<float>(number_arg(args[8], "weightDecay"));
+    const float eps = static_cast<float>(number_arg(args[9], "eps"));
+    const float beta1 = static_cast<float>(number_arg(args[10], "beta1"));
+    const float beta2 = static_cast<float>(number_arg(args[11], "beta2"));
+    const ArrayView<uint32_t> ids = uint32_array(args[12], "ids");
+    const bool has_offsets = !args[13].IsNull() && !args[13].IsUndefined();
+    const ArrayView<uint32_t> offsets = has_offsets ? uint32_array(args[13], "offsets") : ArrayView<uint32_t>{};
+    const ArrayView<float> weights = optional_floats(14, "weights");
+    const int mode = static_cast<int>(integer_arg(args[15], "mode", 0, 2));
+    const ArrayView<float> grad_out = float32_array(args[16], "gradOut");
+    const size_t bags = has_offsets ? offsets.length : ids.length;
+    require(table.length == rows * dim, ErrorCode::DimMismatch, "table must hold rows * dim values");
+    require(!state_a.data || state_a.length == rows * dim, ErrorCode::DimMismatch, "stateA must hold rows * dim values");
+    require(!state_b.data || state_b.length == rows * dim, ErrorCode::DimMismatch, "stateB must hold rows * dim values");
+    require(!steps.data || steps.length == rows, ErrorCode::DimMismatch, "steps must hold one count per row");
+    require(!weights.data || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
+    require(grad_out.length == bags * dim, ErrorCode::DimMismatch, "gradOut must hold bags * dim values");
+    size_t touched = 0;
+    char message[512] = {0};
+    raise_for(api().embedding_sparse_step(table.data, rows, dim, state_a.data, state_b.data, steps.data, optimizer, lr,
+                                          weight_decay, eps, beta1, beta2, ids.data, ids.length,
+                                          has_offsets ? offsets.data : nullptr, bags, weights.data, mode,
+                                          grad_out.data, &touched, message, sizeof message),
+              message);
+    return Napi::Number::New(args.Env(), static_cast<double>(touched));
+  });
+}
+
 // cudaGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias | null, activation, slope) -> c
 // (updated in place). Lengths are checked against the strides here; the library checks the strides.
 Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
@@ -168,6 +214,7 @@ void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaEmbeddingBag", Napi::Function::New(env, cuda_embedding_bag, "cudaEmbeddingBag"));
   exports.Set("cudaEmbeddingBagBackward",
               Napi::Function::New(env, cuda_embedding_bag_backward, "cudaEmbeddingBagBackward"));
+  exports.Set("cudaEmbeddingStep", Napi::Function::New(env, cuda_embedding_step, "cudaEmbeddingStep"));
   exports.Set("cudaGemm", Napi::Function::New(env, cuda_gemm, "cudaGemm"));
 }
 

@@ -14,6 +14,7 @@ struct CudaApi {
   reckit_cuda_topk_f32_fn topk_f32 = nullptr;
   reckit_cuda_embedding_bag_fn embedding_bag = nullptr;
   reckit_cuda_embedding_bag_backward_fn embedding_bag_backward = nullptr;
+  reckit_cuda_embedding_sparse_step_fn embedding_sparse_step = nullptr;
   reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
 };
 

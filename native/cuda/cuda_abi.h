@@ -66,3 +66,15 @@ typedef int (*reckit_cuda_gemm_f32_fn)(int trans_a, int trans_b, size_t m, size_
                                        const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
                                        size_t ldc, const float* bias, int activation, float slope, char* message,
                                        size_t message_size);
+
+/* The fused sparse optimizer step (core/embedding_optimizers.h): the bag backward above, then each touched row
+ * updated once with its summed gradient. table (rows x dim) is updated in place; state_a (Adagrad sums, Adam m)
+ * and state_b (Adam v) are rows x dim, steps (Adam's per-row step counts) rows, each null when the optimizer
+ * does not use it. optimizer: 0 SGD, 1 Adagrad, 2 Adam. *touched receives the number of rows updated. */
+typedef int (*reckit_cuda_embedding_sparse_step_fn)(float* table, size_t rows, size_t dim, float* state_a,
+                                                    float* state_b, uint32_t* steps, int optimizer, float lr,
+                                                    float weight_decay, float eps, float beta1, float beta2,
+                                                    const uint32_t* ids, size_t n, const uint32_t* offsets,
+                                                    size_t bags, const float* weights, int mode,
+                                                    const float* grad_out, size_t* touched, char* message,
+                                                    size_t message_size);

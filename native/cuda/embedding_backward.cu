@@ -1,9 +1,11 @@
 // The sparse backward of pooled embedding lookups on the GPU, deterministic: no float atomics. Positions are
 // sorted by (row, position) — a bitonic sort of 64-bit keys, so equal rows keep position order — then each
 // run of equal rows is one segment, summed in position order by a block per (segment, 128 dims). The result
-// is the CPU's contract (core/embedding_table.h): touched rows ascending, each once.
+// is the CPU's contract (core/embedding_table.h): touched rows ascending, each once. The fused sparse
+// optimizer step applies core/embedding_optimizers.h's update (the CPU's formulas) to each touched row.
 #include <cmath>
 
+#include "core/embedding_optimizers.h"
 #include "cuda/cuda_common.h"
 
 namespace {
@@ -104,6 +106,90 @@ size_t next_power_of_two(size_t n) {
   return p;
 }
 
+// The one validation pass over a batch, before anything is copied (the kernels trust their input).
+void validate_batch(size_t rows, size_t dim, const uint32_t* ids, size_t n, const uint32_t* offsets, size_t bags,
+                    int mode) {
+  using reckit::cuda::invalid;
+  if (mode != 0 && mode != 1) invalid("the CUDA backward takes sum (0) or mean (1) bags; max runs on the CPU");
+  if (dim == 0) invalid("dim must be positive");
+  if (!offsets && bags != n) invalid("without offsets every id is a bag: bags must equal n");
+  if (n >= 0xFFFFFFFFu) invalid("too many positions for 32-bit position numbers");
+  for (size_t i = 0; i < n; ++i)
+    if (ids[i] >= rows) invalid("ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not a row");
+  if (offsets) {
+    for (size_t b = 0; b < bags; ++b) {
+      if ((b == 0 && offsets[0] != 0) || (b > 0 && offsets[b] < offsets[b - 1]) || offsets[b] > n)
+        invalid("offsets must start at 0, be non-decreasing and at most n (offsets[" + std::to_string(b) + "])");
+    }
+  }
+}
+
+// The summed gradient of every touched row (n > 0): segment_row[s] (rows ascending) and grads[s x dim] for
+// s < count, the count also left on the device in `touched`. Returns the count.
+unsigned segment_gradients(size_t dim, const uint32_t* ids, size_t n, const uint32_t* offsets, size_t bags,
+                           const float* weights, int mode, const float* grad_out,
+                           reckit::cuda::DeviceBuffer<unsigned>& segment_row,
+                           reckit::cuda::DeviceBuffer<unsigned>& touched, reckit::cuda::DeviceBuffer<float>& grads) {
+  using namespace reckit::cuda;
+  const size_t padded = next_power_of_two(n);
+  DeviceBuffer<uint32_t> d_ids(ids, n, "cudaMalloc(ids)");
+  DeviceBuffer<uint32_t> d_offsets(offsets, offsets ? bags : 0, "cudaMalloc(offsets)");
+  DeviceBuffer<float> d_weights(weights, weights ? n : 0, "cudaMalloc(weights)");
+  DeviceBuffer<float> d_grad_out(grad_out, bags * dim, "cudaMalloc(grad_out)");
+  DeviceBuffer<unsigned long long> keys(padded, "cudaMalloc(keys)");
+  DeviceBuffer<unsigned> segment_start(n, "cudaMalloc(segments)");
+  RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, d_ids.get(), n, padded,
+                keys.get());
+  check_launch("make_keys_kernel");
+  for (size_t size = 2; size <= padded; size *= 2) {
+    for (size_t stride = size / 2; stride > 0; stride /= 2) {
+      RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, keys.get(), padded, size,
+                    stride);
+      check_launch("bitonic_step_kernel");
+    }
+  }
+  RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, keys.get(), n, segment_start.get(), segment_row.get(),
+                touched.get());
+  check_launch("segments_kernel");
+  unsigned count = 0;
+  touched.copy_to_host(&count, 1);
+  if (count == 0 || count > n) throw Failure{RECKIT_CUDA_FAILED, "segments_kernel: bad segment count"};
+  const dim3 grid(count, blocks_for(dim, kSumThreads));
+  RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, keys.get(), n, segment_start.get(), touched.get(),
+                offsets ? d_offsets.get() : nullptr, bags, weights ? d_weights.get() : nullptr, mode, d_grad_out.get(),
+                dim, grads.get());
+  check_launch("segment_sum_kernel");
+  return count;
+}
+
+// grid: (segments, dim blocks). One optimizer update per touched row and element, with the row's summed
+// gradient (core/embedding_optimizers.h: the CPU's formulas). Adam's step count is read here and
+// incremented by increment_steps_kernel afterwards, so every dim block sees the same t.
+__global__ void __launch_bounds__(kSumThreads) sparse_update_kernel(
+    const unsigned* segment_row, const unsigned* touched, const float* grads, size_t dim, float* table,
+    float* state_a, float* state_b, const unsigned* steps, int optimizer, float lr, float weight_decay, float eps,
+    float beta1, float beta2) {
+  const size_t s = blockIdx.x;
+  const size_t d = static_cast<size_t>(blockIdx.y) * blockDim.x + threadIdx.x;
+  if (s >= *touched || d >= dim) return;
+  const size_t at = static_cast<size_t>(segment_row[s]) * dim + d;
+  const float g = grads[s * dim + d];
+  switch (optimizer) {
+    case 0: table[at] = reckit::sgd_update(table[at], g, lr, weight_decay); break;
+    case 1: table[at] = reckit::adagrad_update(table[at], g, &state_a[at], lr, eps, weight_decay); break;
+    default: {
+      const reckit::AdamCorrection c = reckit::adam_correction(steps[segment_row[s]] + 1, lr, beta1, beta2);
+      table[at] = reckit::adam_update(table[at], g, &state_a[at], &state_b[at], c, beta1, beta2, eps, weight_decay);
+    }
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) increment_steps_kernel(const unsigned* segment_row, const unsigned* touched,
+                                                                   unsigned* steps) {
+  const size_t s = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (s < *touched) ++steps[segment_row[s]];
+}
+
 }  // namespace
 
 RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag_backward(size_t rows, size_t dim, const uint32_t* ids, size_t n,
@@ -114,51 +200,58 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag_backward(size_t rows, size_t di
   using namespace reckit::cuda;
   *touched_out = 0;
   return guard(message, message_size, [&] {
-    if (mode != 0 && mode != 1) invalid("the CUDA backward takes sum (0) or mean (1) bags; max runs on the CPU");
-    if (dim == 0) invalid("dim must be positive");
-    if (!offsets && bags != n) invalid("without offsets every id is a bag: bags must equal n");
-    if (n >= 0xFFFFFFFFu) invalid("too many positions for 32-bit position numbers");
-    for (size_t i = 0; i < n; ++i)
-      if (ids[i] >= rows) invalid("ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not a row");
-    if (offsets) {
-      for (size_t b = 0; b < bags; ++b) {
-        if ((b == 0 && offsets[0] != 0) || (b > 0 && offsets[b] < offsets[b - 1]) || offsets[b] > n)
-          invalid("offsets must start at 0, be non-decreasing and at most n (offsets[" + std::to_string(b) + "])");
-      }
-    }
+    validate_batch(rows, dim, ids, n, offsets, bags, mode);
     if (n == 0) return;
-    const size_t padded = next_power_of_two(n);
-    DeviceBuffer<uint32_t> d_ids(ids, n, "cudaMalloc(ids)");
-    DeviceBuffer<uint32_t> d_offsets(offsets, offsets ? bags : 0, "cudaMalloc(offsets)");
-    DeviceBuffer<float> d_weights(weights, weights ? n : 0, "cudaMalloc(weights)");
-    DeviceBuffer<float> d_grad_out(grad_out, bags * dim, "cudaMalloc(grad_out)");
-    DeviceBuffer<unsigned long long> keys(padded, "cudaMalloc(keys)");
-    DeviceBuffer<unsigned> segment_start(n, "cudaMalloc(segments)");
     DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
     DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
     DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
-    RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, d_ids.get(), n, padded,
-                  keys.get());
-    check_launch("make_keys_kernel");
-    for (size_t size = 2; size <= padded; size *= 2) {
-      for (size_t stride = size / 2; stride > 0; stride /= 2) {
-        RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, keys.get(), padded,
-                      size, stride);
-        check_launch("bitonic_step_kernel");
-      }
-    }
-    RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, keys.get(), n, segment_start.get(), segment_row.get(),
-                  touched.get());
-    check_launch("segments_kernel");
-    unsigned count = 0;
-    touched.copy_to_host(&count, 1);
-    const dim3 grid(count, blocks_for(dim, kSumThreads));
-    RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, keys.get(), n, segment_start.get(), touched.get(),
-                  offsets ? d_offsets.get() : nullptr, bags, weights ? d_weights.get() : nullptr, mode,
-                  d_grad_out.get(), dim, grads.get());
-    check_launch("segment_sum_kernel");
+    const unsigned count = segment_gradients(dim, ids, n, offsets, bags, weights, mode, grad_out, segment_row, touched,
+                                             grads);
     segment_row.copy_to_host(rows_out, count);
     grads.copy_to_host(grads_out, static_cast<size_t>(count) * dim);
+    *touched_out = count;
+  });
+}
+
+RECKIT_CUDA_EXPORT int reckit_cuda_embedding_sparse_step(float* table, size_t rows, size_t dim, float* state_a,
+                                                         float* state_b, uint32_t* steps, int optimizer, float lr,
+                                                         float weight_decay, float eps, float beta1, float beta2,
+                                                         const uint32_t* ids, size_t n, const uint32_t* offsets,
+                                                         size_t bags, const float* weights, int mode,
+                                                         const float* grad_out, size_t* touched_out, char* message,
+                                                         size_t message_size) {
+  using namespace reckit::cuda;
+  *touched_out = 0;
+  return guard(message, message_size, [&] {
+    validate_batch(rows, dim, ids, n, offsets, bags, mode);
+    if (optimizer < 0 || optimizer > 2) invalid("optimizer must be 0 (SGD), 1 (Adagrad) or 2 (Adam)");
+    if (optimizer >= 1 && !state_a) invalid("Adagrad and Adam need state_a");
+    if (optimizer == 2 && (!state_b || !steps)) invalid("Adam needs state_b and steps");
+    if (n == 0) return;
+    DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
+    DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
+    DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
+    const unsigned count = segment_gradients(dim, ids, n, offsets, bags, weights, mode, grad_out, segment_row, touched,
+                                             grads);
+    // The table and the state travel whole for now; device-resident tables are the next step (docs/cuda.md).
+    DeviceBuffer<float> d_table(table, rows * dim, "cudaMalloc(table)");
+    DeviceBuffer<float> d_a(state_a, optimizer >= 1 ? rows * dim : 0, "cudaMalloc(optimizer state)");
+    DeviceBuffer<float> d_b(state_b, optimizer == 2 ? rows * dim : 0, "cudaMalloc(optimizer state)");
+    DeviceBuffer<unsigned> d_steps(steps, optimizer == 2 ? rows : 0, "cudaMalloc(step counts)");
+    const dim3 grid(count, blocks_for(dim, kSumThreads));
+    RECKIT_LAUNCH(sparse_update_kernel, grid, kSumThreads, 0, nullptr, segment_row.get(), touched.get(), grads.get(),
+                  dim, d_table.get(), d_a.get(), d_b.get(), d_steps.get(), optimizer, lr, weight_decay, eps, beta1,
+                  beta2);
+    check_launch("sparse_update_kernel");
+    if (optimizer == 2) {
+      RECKIT_LAUNCH(increment_steps_kernel, blocks_for(count, kThreads), kThreads, 0, nullptr, segment_row.get(),
+                    touched.get(), d_steps.get());
+      check_launch("increment_steps_kernel");
+      d_b.copy_to_host(state_b, rows * dim);
+      d_steps.copy_to_host(steps, rows);
+    }
+    if (optimizer >= 1) d_a.copy_to_host(state_a, rows * dim);
+    d_table.copy_to_host(table, rows * dim);
     *touched_out = count;
   });
 }

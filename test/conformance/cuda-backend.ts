@@ -29,6 +29,13 @@ export const cuda = {
     weights: Float32Array | null, mode: 0 | 1 | 2, gradOut: Float32Array): { rows: Uint32Array; grads: Float32Array } {
     return native().cudaEmbeddingBagBackward(rows, dim, ids, offsets, weights, mode, gradOut);
   },
+  embeddingStep(table: Float32Array, rows: number, dim: number, stateA: Float32Array | null, stateB: Float32Array | null,
+    steps: Uint32Array | null, optimizer: number,
+    h: { lr: number; weightDecay: number; eps: number; beta1: number; beta2: number }, ids: Uint32Array,
+    offsets: Uint32Array | null, weights: Float32Array | null, mode: 0 | 1, gradOut: Float32Array): number {
+    return native().cudaEmbeddingStep(table, rows, dim, stateA, stateB, steps, optimizer, h.lr, h.weightDecay, h.eps,
+      h.beta1, h.beta2, ids, offsets, weights, mode, gradOut);
+  },
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, bias: Float32Array | null,
     activation: number, slope: number): Float32Array {

@@ -30,7 +30,9 @@ constexpr unsigned kMaxThreadsPerBlock = 1024;
 constexpr size_t kDefaultDynamicShared = 48 * 1024;
 constexpr size_t kMaxDynamicShared = 227 * 1024;  // sm_90's opt-in limit
 constexpr unsigned char kPoison = 0xFF;          // NaN as float, -1 as integers
-constexpr unsigned char kRedZone = 0xA5;         // fills the slack after each allocation
+// The slack after each allocation holds the poison too, so a kernel reading past the end reads NaNs, and
+// one writing past the end changes bytes that are checked after every launch.
+constexpr unsigned char kRedZone = kPoison;
 constexpr size_t kRedZoneBytes = 256;
 
 thread_local cudaError_t last_error = cudaSuccess;
