@@ -121,6 +121,27 @@ export function runPython(code: string, env: Record<string, string> = {}): Promi
   });
 }
 
+/**
+ * Python lines (top level) that set `blas_libs`: the BLAS/LAPACK libraries the process has loaded, as real
+ * paths from /proc/self/maps. Debian's numpy/faiss/torch link the generic libblas.so.3, so only the resolved
+ * path tells OpenBLAS (…/openblas-pthread/libblas.so.3) from the slow reference BLAS (…/blas/libblas.so.3).
+ */
+export const PY_BLAS_LIBS = `
+import re as _re
+blas_libs = sorted({_l.split()[-1] for _l in open('/proc/self/maps') if _l.split()[-1].startswith('/') and _re.search(r'(blas|lapack|mkl|blis)[^/]*$', _l.split()[-1].lower())})
+`;
+
+/** Names the BLAS behind a peer from its `blas_libs`, and whether peer figures on it are meaningful. */
+export function describeBlas(libs: string[] | undefined): { name: string; fair: boolean; text: string } {
+  const all = (libs ?? []).join(' ');
+  const name = /openblas/i.test(all) ? 'OpenBLAS' : /mkl/i.test(all) ? 'MKL' : /blis/i.test(all) ? 'BLIS'
+    : /libblas\.so/.test(all) ? 'reference BLAS' : 'no BLAS loaded';
+  const fair = name !== 'reference BLAS';
+  const text = `${name}${libs && libs.length ? ` (${libs.join(', ')})` : ''}` +
+    (fair ? '' : ': peer figures are far below an optimized build; run bench/install-peers.sh (libopenblas0-pthread)');
+  return { name, fair, text };
+}
+
 /** Loads an optional npm peer, or returns null when it is not installed. */
 export function tryRequire<T = any>(name: string): T | null { // eslint-disable-line @typescript-eslint/no-explicit-any
   try {

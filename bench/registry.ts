@@ -6,6 +6,8 @@ import { embeddingSuite } from './suites/embedding';
 import { machineSuite } from './suites/machine';
 import { qualitySuite } from './suites/quality';
 import { recsysEvalSuite } from './suites/recsys-eval';
+import { recsysModelsSuite } from './suites/recsys-models';
+import { synthSuite } from './suites/synth';
 import { topkSuite } from './suites/topk';
 
-export const suites: Suite[] = [machineSuite, topkSuite, embeddingSuite, gemmSuite, ganSuite, recsysEvalSuite, qualitySuite];
+export const suites: Suite[] = [machineSuite, topkSuite, embeddingSuite, gemmSuite, ganSuite, recsysEvalSuite, recsysModelsSuite, qualitySuite, synthSuite];

@@ -6,6 +6,7 @@
  */
 import { dimMismatch, invalidArg, outOfRange } from './errors';
 import type { Isa } from './info';
+import { EmbeddingTable } from './embedding-table';
 import { native } from './native';
 import { requireInteger, requireObject, requireOneOf } from './validate';
 
@@ -291,6 +292,28 @@ export class CosineIndex {
     return CosineIndex.#wrap(Native.fromBuffer(buffer, isaOf(o.isa)));
   }
 
+  /**
+   * An index over the rows of an EmbeddingTable, read natively in place (no JS copy of the table): row r
+   * gets id `ids[r]` (default r). The rows are copied into the index (normalized for `cosine`), so later
+   * table updates do not reach the index.
+   */
+  static fromTable(table: EmbeddingTable, options?: FromTableOptions): CosineIndex {
+    const [handle, config, ids] = fromTableArgs(table, options);
+    const Native = native().NativeCosineIndex as { fromTable(t: unknown, c: object, ids?: unknown): NativeIndex };
+    return CosineIndex.#wrap(Native.fromTable(handle, config, ids));
+  }
+
+  /** {@link fromTable} off the event loop (the table may be read, not written, meanwhile). */
+  static fromTableAsync(table: EmbeddingTable, options?: FromTableOptions): Promise<CosineIndex> {
+    try {
+      const [handle, config, ids] = fromTableArgs(table, options);
+      const Native = native().NativeCosineIndex as { fromTableAsync(t: unknown, c: object, ids?: unknown): Promise<NativeIndex> };
+      return Native.fromTableAsync(handle, config, ids).then((n) => CosineIndex.#wrap(n));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   static #wrap(n: NativeIndex): CosineIndex {
     const i = n.info() as CosineIndexOptions;
     return new CosineIndex(i, n);
@@ -336,6 +359,32 @@ export class CosineIndex {
     const bigint = o.bigint === undefined ? false : requireBoolean(o.bigint, 'options.bigint');
     return [q, k, excludeIds, excludeOffsets, filterIds, filterAllow, bigint];
   }
+}
+
+export interface FromTableOptions {
+  /** One id per table row (default: the row numbers). */
+  ids?: Ids;
+  metric?: Metric;
+  storage?: Storage;
+  rerank?: boolean;
+  isa?: Isa;
+}
+
+function fromTableArgs(table: unknown, options: FromTableOptions | undefined): [unknown, object, unknown] {
+  if (!(table instanceof EmbeddingTable)) throw invalidArg('table must be an EmbeddingTable');
+  const o = requireObject(options, 'options');
+  const config = {
+    dim: table.dim,
+    metric: o.metric === undefined ? 'cosine' : requireOneOf(o.metric, 'options.metric', METRICS),
+    storage: o.storage === undefined ? 'f32' : requireOneOf(o.storage, 'options.storage', STORAGES),
+    rerank: o.rerank === undefined ? false : requireBoolean(o.rerank, 'options.rerank'),
+    isa: isaOf(o.isa),
+  };
+  const ids = o.ids === undefined ? undefined : toIdArray(o.ids, 'options.ids');
+  if (ids !== undefined && ids.length !== table.rows) {
+    throw dimMismatch(`options.ids must have one id per table row (${table.rows}, got ${ids.length})`);
+  }
+  return [table.nativeHandle, config, ids];
 }
 
 function requireBoolean(value: unknown, name: string): boolean {

@@ -28,7 +28,39 @@ export interface GanOptions {
   discriminator: LayerSpec[];
   /** Default 'linear'; 'tanh' suits data scaled to [-1, 1]. */
   outputActivation?: ActivationName;
+  /**
+   * Per-span output activations instead of one `outputActivation` (tabular rows): spans tile the
+   * dataDim outputs in order; 'tanh' for scalars, 'softmax' or 'gumbel' (Gumbel-softmax at temperature
+   * `tau`) for one-hot blocks. Forward and backward run natively.
+   */
+  outputSpans?: OutputSpan[];
+  /** Gumbel-softmax temperature (default 0.2). */
+  tau?: number;
+  /**
+   * Conditional-generator loss (CTGAN): condition slots [conditionStart, +width) ask the generator for
+   * the one-hot output span starting at dataStart; its cross-entropy (× conditionLossWeight, default 1)
+   * is added to the generator's loss.
+   */
+  conditionLinks?: ConditionLink[];
+  conditionLossWeight?: number;
+  /** PacGAN packing: the discriminator judges `pac` rows at once (default 1; batchSize must be a multiple). */
+  pac?: number;
   seed?: number | bigint;
+}
+
+export type SpanKind = 'linear' | 'tanh' | 'softmax' | 'gumbel';
+
+export interface OutputSpan {
+  kind: SpanKind;
+  width: number;
+  /** Optional; must equal the sum of the previous widths. */
+  start?: number;
+}
+
+export interface ConditionLink {
+  conditionStart: number;
+  dataStart: number;
+  width: number;
 }
 
 /** Means over one epoch. */
@@ -42,6 +74,8 @@ export interface GanProgress {
   /** Mean D(real) and D(fake) (probabilities) during the discriminator updates. */
   dReal: number;
   dFake: number;
+  /** Mean conditional cross-entropy per generator step (0 without conditionLinks). */
+  conditionLoss: number;
 }
 
 export interface GanFitOptions {
@@ -75,6 +109,11 @@ interface Description {
   noiseDim: number;
   conditionDim: number;
   outputActivation: ActivationName;
+  outputSpans: Required<OutputSpan>[];
+  tau: number;
+  conditionLinks: ConditionLink[];
+  conditionLossWeight: number;
+  pac: number;
   generator: LayerSpec[];
   discriminator: LayerSpec[];
   seed: bigint;
@@ -105,7 +144,12 @@ export class Gan {
       outputActivation:
         o.outputActivation === undefined ? 'linear' : requireOneOf(o.outputActivation, 'options.outputActivation', ACTIVATIONS),
       seed: o.seed === undefined ? 0 : requireSeed(o.seed, 'options.seed'),
-    };
+    } as Record<string, unknown>;
+    if (o.outputSpans !== undefined) config.outputSpans = o.outputSpans;
+    if (o.tau !== undefined) config.tau = requireNumber(o.tau, 'options.tau');
+    if (o.conditionLinks !== undefined) config.conditionLinks = o.conditionLinks;
+    if (o.conditionLossWeight !== undefined) config.conditionLossWeight = requireNumber(o.conditionLossWeight, 'options.conditionLossWeight');
+    if (o.pac !== undefined) config.pac = requireInteger(o.pac, 'options.pac', 1, 64);
     this.handle = new (native().GanHandle)(config);
   }
 
@@ -185,7 +229,7 @@ export class Gan {
     return this.handle.generate(requireFloat32Array(noise, 'noise'), optionalArray(conditions, 'conditions'));
   }
 
-  /** The discriminator's logit for each data row. */
+  /** The discriminator's logit for each data row (each pack of `pac` consecutive rows). */
   discriminate(data: Float32Array, conditions?: Float32Array): Float32Array {
     return this.handle.discriminate(requireFloat32Array(data, 'data'), optionalArray(conditions, 'conditions'));
   }

@@ -16,15 +16,15 @@ export { readSafetensors, writeSafetensors, xxh64 } from './safetensors';
 export type { SafetensorsContent, SafetensorsTensor, SafetensorsDType, TensorData } from './safetensors';
 export * from './recsys/index';
 export * as tabular from './tabular';
-export { qualityReport, qualityReportAsync, TableEncoder, readCsvTable, writeCsvTable } from './tabular';
+export { qualityReport, qualityReportAsync, TableEncoder, TabularSynthesizer, readCsvTable, writeCsvTable } from './tabular';
 export type { Table, QualityReport, QualityOptions, Span } from './tabular';
 export { Mlp, computeLoss } from './mlp';
 export type { MlpOptions, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
 export { Gan } from './gan';
-export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions } from './gan';
+export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions, OutputSpan, ConditionLink, SpanKind } from './gan';
 export { CosineIndex } from './cosine-index';
 export type {
-  CosineIndexOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,
+  CosineIndexOptions, FromTableOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,
   LoadOptions as CosineIndexLoadOptions,
 } from './cosine-index';
 export { mergeTopK } from './merge-topk';

@@ -19,6 +19,13 @@ export interface CudaInfo {
   libraryPath: string;
   /** Why CUDA is not available (`null` when it is). */
   reason: string | null;
+  /**
+   * Which build of the library was loaded: `cuda` (nvcc, a GPU) or `emulated` (the test build that runs the
+   * same kernels on CPU threads, see docs/cuda.md); `null` when none was loaded.
+   */
+  backend: 'cuda' | 'emulated' | null;
+  /** Device 0's name when available, else `null`. */
+  device: string | null;
 }
 
 export interface Info {

@@ -211,4 +211,29 @@ test('async search equals sync, runs concurrently, and keeps its inputs alive', 
   assert.is(index.size, n + 1);
 });
 
+test('searches in flight while upserts land see the whole old or the whole new index, never a mix', async () => {
+  // Two states alternate: the original rows, and six of them moved onto (10x) the queries, which changes
+  // every query's top-1. Every search, whenever it ran relative to the upserts, must equal one state's answer
+  // exactly (ids and scores); a search that saw a half-written row or half of the upserted rows would not.
+  const dim = 24, n = 40_000;  // two compute-pool tasks per query scan
+  const { index, vectors, ids } = build(dim, n, 81, 'ip');
+  const queries = randomVectors(6, dim, 82);
+  const movedIds = ids.slice(0, 6);
+  const original = vectors.slice(0, 6 * dim);
+  const moved = queries.map((v) => v * 10);
+  const answer = (r: { ids: Float64Array; scores: Float32Array }) => JSON.stringify([Array.from(r.ids), Array.from(r.scores)]);
+  const before = answer(index.searchSync(queries, { k: 5 }));
+  index.upsert(movedIds, moved);
+  const after = answer(index.searchSync(queries, { k: 5 }));
+  assert.is.not(after, before);
+  const pending: Promise<string>[] = [];
+  for (let round = 0; round < 12; round++) {
+    for (let i = 0; i < 3; i++) pending.push(index.search(queries, { k: 5 }).then(answer));
+    index.upsert(movedIds, round % 2 === 0 ? original : moved);
+  }
+  const seen = await Promise.all(pending);
+  for (const [i, got] of seen.entries()) assert.ok(got === before || got === after, `search ${i} saw a mixed index`);
+  assert.is(index.size, n);
+});
+
 test.run();

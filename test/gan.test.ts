@@ -229,7 +229,10 @@ test('an aborted fit rejects with AbortError and keeps the last whole step', asy
     epochs: 1_000_000, batchSize: 30, conditions: conds, signal: controller.signal,
     onProgress: () => { if (++reports === 2) controller.abort(); },
   });
-  await p.then(() => assert.unreachable('should abort'), (e) => assert.is(e.name, 'AbortError'));
+  await p.then(() => assert.unreachable('should abort'), (e) => {
+    assert.is(e.name, 'AbortError');
+    assert.is(e.code, 'ABORT_ERR', 'the code Node gives its own AbortErrors');
+  });
   const done = gan.epochs;
   assert.ok(done >= 2, `epochs ${done}`);
   const d = gan.describe();

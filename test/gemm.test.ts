@@ -200,6 +200,59 @@ test('gemmAsync writes into c and resolves with it', async () => {
 });
 
 
+test('several k blocks with beta, bias and an activation: beta once, the epilogue once, on every thread count', () => {
+  // k = 700 and 530 span several KC blocks: beta must scale C only in the first block and the epilogue run
+  // only after the last; m and n span several MC/NC blocks and tile tails, on one thread and split.
+  const before = info().threads;
+  try {
+    for (const isa of isas) {
+      for (const [m, n, k] of [[67, 45, 700], [300, 70, 530]] as [number, number, number][]) {
+        for (const [transA, transB] of transposes) {
+          const { a, b } = operands(m, n, k, m + n + k, 0.5);
+          const o: GemmOptions = {
+            m, n, k, transA, transB, alpha: 0.5, beta: -1.25, c: seeded(m * n, 5, 2), bias: seeded(n, 6),
+            activation: 'leaky_relu', slope: 0.2, isa,
+          };
+          setThreads(1);
+          const one = check(a, b, o, `${isa} ${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} 1 thread`);
+          setThreads(2);
+          const two = check(a, b, o, `${isa} ${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} 2 threads`);
+          assert.ok(Buffer.from(one.buffer).equals(Buffer.from(two.buffer)), `${isa} ${m}x${n}x${k}: 1 vs 2 threads`);
+        }
+      }
+    }
+  } finally {
+    setThreads(before);
+  }
+});
+
+test('skinny shapes (a row, a column, few tiles and a long k) are split across threads and stay exact', () => {
+  // Shapes where one side has a single tile (or one element), so the split has only one direction to
+  // go, or none: every thread count must still cover C exactly once and give the same bits.
+  const skinny: [number, number, number][] = [
+    [1, 3000, 400], [3000, 1, 400], [2, 3000, 300], [3000, 2, 300], [42, 32, 5000], [5, 7, 40000], [15, 33, 3000],
+  ];
+  const before = info().threads;
+  try {
+    for (const isa of isas) {
+      for (const [m, n, k] of skinny) {
+        for (const [transA, transB] of transposes) {
+          const { a, b } = operands(m, n, k, 7 * m + n, 0.5);
+          const o: GemmOptions = { m, n, k, transA, transB, bias: seeded(n, 9), activation: 'tanh', isa };
+          const label = `${isa} ${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
+          const results = [1, 2, 3].map((t) => {
+            setThreads(t);
+            return check(a, b, o, `${label} ${t} threads`);
+          });
+          for (const r of results.slice(1)) assert.ok(Buffer.from(results[0].buffer).equals(Buffer.from(r.buffer)), `${label}: bits differ across threads`);
+        }
+      }
+    }
+  } finally {
+    setThreads(before);
+  }
+});
+
 test('gemm rejects bad input with codes and leaves c unchanged', async () => {
   const a = seeded(6, 1), b = seeded(12, 2);
   const base: GemmOptions = { m: 2, n: 4, k: 3 };

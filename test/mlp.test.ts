@@ -241,6 +241,7 @@ test('an aborted train rejects with AbortError and keeps the model usable', asyn
     assert.unreachable('should abort');
   } catch (error) {
     assert.is((error as Error).name, 'AbortError');
+    assert.is((error as { code?: string }).code, 'ABORT_ERR');
   }
   assert.not.equal(mlp.parameters(), before, 'the first epoch was applied');
   assert.is(mlp.predict(x.subarray(0, 4)).length, 2);
@@ -249,7 +250,10 @@ test('an aborted train rejects with AbortError and keeps the model usable', asyn
   const untouched = mlp.parameters();
   await mlp.train(x, y, { epochs: 1, batchSize: 8, loss: 'mse', signal: aborted.signal }).then(
     () => assert.unreachable('pre-aborted signal'),
-    (e) => assert.is(e.name, 'AbortError'),
+    (e) => {
+      assert.is(e.name, 'AbortError');
+      assert.is(e.code, 'ABORT_ERR');
+    },
   );
   assert.equal(mlp.parameters(), untouched);
 });

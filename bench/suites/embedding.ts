@@ -7,7 +7,7 @@
  */
 import { setThreads } from '../../lib/info';
 import { EmbeddingTable } from '../../lib/embedding-table';
-import { benchData, type Measurement, runPython, type Suite, type SuiteContext, timeSync, tryRequire } from '../harness';
+import { benchData, describeBlas, type Measurement, PY_BLAS_LIBS, runPython, type Suite, type SuiteContext, timeSync, tryRequire } from '../harness';
 
 interface Sizes {
   rows: number;
@@ -77,6 +77,8 @@ for threads in ${JSON.stringify(threads)}:
     r["gather"] = timeit(gather)
     del emb, sgd, adam, weight
     out[str(threads)] = r
+${PY_BLAS_LIBS}
+out["blas"] = blas_libs
 print(json.dumps(out))
 `;
 
@@ -187,6 +189,7 @@ export const embeddingSuite: Suite = {
     const torch = await runPython(TORCH_SCRIPT(s, threadCounts, minSeconds));
     if (torch.ok) {
       const version = torch.value.version as string;
+      ctx.note(`PyTorch ${version} BLAS: ${describeBlas(torch.value.blas as string[]).text} (EmbeddingBag itself does not call BLAS)`);
       for (const threads of threadCounts) {
         const r = torch.value[String(threads)] as Record<string, number>;
         push('forward', `torch ${version} EmbeddingBag`, threads, r.forward, true);

@@ -5,7 +5,7 @@
  * thread settings, median over several processes) and @tensorflow/tfjs (cpu and wasm backends).
  */
 import { Gan, getThreads, setThreads } from '../../lib/index';
-import { benchData, runPython, type Measurement, type Suite, type SuiteContext, timeAsync, tryRequire } from '../harness';
+import { benchData, describeBlas, PY_BLAS_LIBS, runPython, type Measurement, type Suite, type SuiteContext, timeAsync, tryRequire } from '../harness';
 
 const DATA = 64, NOISE = 128, HIDDEN = 256, BATCH = 256;
 
@@ -80,7 +80,8 @@ a, b = torch.randn(256, 256), torch.randn(256, 256)
 t0 = time.perf_counter()
 for _ in range(20): a @ b
 blas = 2 * 256 ** 3 * 20 / (time.perf_counter() - t0) / 1e9
-print(json.dumps({"ms": statistics.median(times), "torch": torch.__version__, "matmulGflops": blas}))
+${PY_BLAS_LIBS}
+print(json.dumps({"ms": statistics.median(times), "torch": torch.__version__, "matmulGflops": blas, "blas": blas_libs}))
 `;
 
 function median(values: number[]): number {
@@ -94,7 +95,7 @@ function torchSettings(threads: number): { torch: number; blas: number }[] {
   return [{ torch: threads, blas: 1 }, { torch: 1, blas: threads }, { torch: threads, blas: threads }];
 }
 
-let slowBlasNoted = false;
+let blasNoted = false;
 
 async function measureTorch(ctx: SuiteContext, threads: number): Promise<Measurement | null> {
   const processes = ctx.quick ? 1 : 3;
@@ -111,9 +112,11 @@ async function measureTorch(ctx: SuiteContext, threads: number): Promise<Measure
       }
       perProcess.push(r.value.ms);
       version = r.value.torch;
-      if (r.value.matmulGflops < 10 && !slowBlasNoted) {
-        slowBlasNoted = true;
-        ctx.note(`PyTorch's 256x256 matmul runs at ${r.value.matmulGflops.toFixed(1)} GFLOP/s: it is linked to a reference BLAS; install libopenblas0 (Debian) for a fair comparison`);
+      if (!blasNoted) {
+        blasNoted = true;
+        const blas = describeBlas(r.value.blas as string[]);
+        ctx.note(`PyTorch ${r.value.torch} BLAS: ${blas.text}; its 256x256 matmul ran at ${r.value.matmulGflops.toFixed(1)} GFLOP/s` +
+          (r.value.matmulGflops < 10 ? ' (a reference-BLAS speed: peer figures are not meaningful)' : ''));
       }
     }
     const ms = median(perProcess);

@@ -6,7 +6,7 @@
  */
 import { getThreads, setThreads } from '../../lib/info';
 import { gemm } from '../../lib/ops-gemm';
-import { benchData, type Measurement, runPython, type Suite, timeSync } from '../harness';
+import { benchData, describeBlas, type Measurement, PY_BLAS_LIBS, runPython, type Suite, timeSync } from '../harness';
 
 interface Shape {
   label: string;
@@ -30,10 +30,10 @@ const FORMS = [
 
 const caseName = (shape: Shape, form: string): string => `${shape.label} ${form}`;
 
-// One python process per thread count (OpenBLAS fixes its pool size at load). Prints one JSON line:
-// GFLOP/s per case (median time) and which BLAS library numpy loaded.
-function numpyScript(seconds: number): string {
-  const shapes = JSON.stringify(SHAPES.map((s) => [s.label, s.m, s.n, s.k]));
+// One python process per shape and thread count (OpenBLAS fixes its pool size at load). Prints one JSON
+// line: GFLOP/s per case (median time) and which BLAS library numpy loaded.
+function numpyScript(shapeList: Shape[], seconds: number): string {
+  const shapes = JSON.stringify(shapeList.map((s) => [s.label, s.m, s.n, s.k]));
   const forms = JSON.stringify(FORMS.map((f) => [f.name, f.transA, f.transB]));
   return `
 import json, time, statistics
@@ -55,8 +55,8 @@ for label, m, n, k in json.loads('${shapes}'):
             np.dot(A, B, out=c)
             samples.append(time.perf_counter() - t0)
         out[label + ' ' + name] = 2.0 * m * n * k / statistics.median(samples) / 1e9
-blas = sorted({line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.lower() and line.split()[-1].startswith('/')})
-print(json.dumps({'gflops': out, 'blas': blas}))
+${PY_BLAS_LIBS}
+print(json.dumps({'gflops': out, 'blas': blas_libs}))
 `;
 }
 
@@ -70,11 +70,14 @@ export const gemmSuite: Suite = {
     const seconds = ctx.quick ? 0.05 : 0.5;
     const shapes = ctx.quick ? SHAPES.filter((s) => s.m * s.n * s.k <= 256 * 256 * 256) : SHAPES;
     const before = getThreads();
+    let blasNoted = false;
+    // Ours and numpy's figures for a shape are taken back to back (reckit, then one numpy process for that
+    // shape), so a change in the machine's load between them (it is shared) skews a ratio as little as possible.
     try {
       for (const threads of threadCounts) {
-        setThreads(threads);
         const peak = threads === 1 ? limits.fmaPeakGflops.one : limits.fmaPeakGflops.all;
         for (const shape of shapes) {
+          setThreads(threads);
           for (const form of FORMS) {
             const { m, n, k } = shape;
             const a = benchData(m * k, 1);
@@ -94,39 +97,32 @@ export const gemmSuite: Suite = {
               extra: { medianMs: t.medianMs, runs: t.runs },
             });
           }
+          const env = { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+          const result = await runPython(numpyScript([shape], seconds), env);
+          if (!result.ok) {
+            ctx.note(`numpy skipped (${shape.label}, ${threads} thread${threads > 1 ? 's' : ''}): ${result.reason}`);
+            continue;
+          }
+          const blas = describeBlas(result.value.blas as string[]);
+          if (!blasNoted) ctx.note(`numpy BLAS: ${blas.text}`);
+          blasNoted = true;
+          for (const form of FORMS) {
+            const gflops = result.value.gflops[caseName(shape, form.name)] as number | undefined;
+            if (gflops === undefined) continue;
+            out.push({
+              case: caseName(shape, form.name),
+              impl: `numpy (${blas.name})`,
+              threads,
+              value: gflops,
+              unit: 'GFLOP/s',
+              better: 'higher',
+              ofLimit: gflops / peak,
+            });
+          }
         }
       }
     } finally {
       setThreads(before);
-    }
-
-    for (const threads of threadCounts) {
-      const peak = threads === 1 ? limits.fmaPeakGflops.one : limits.fmaPeakGflops.all;
-      const env = { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-      const result = await runPython(numpyScript(seconds), env);
-      if (!result.ok) {
-        ctx.note(`numpy skipped (${threads} thread${threads > 1 ? 's' : ''}): ${result.reason}`);
-        continue;
-      }
-      const blas = (result.value.blas as string[]).join(', ') || 'unknown';
-      if (threads === threadCounts[0]) {
-        ctx.note(`numpy BLAS: ${blas}${/openblas/i.test(blas) ? '' : ' (not OpenBLAS: install libopenblas0 for a fair comparison)'}`);
-      }
-      for (const shape of shapes) {
-        for (const form of FORMS) {
-          const gflops = result.value.gflops[caseName(shape, form.name)] as number | undefined;
-          if (gflops === undefined) continue;
-          out.push({
-            case: caseName(shape, form.name),
-            impl: 'numpy (BLAS)',
-            threads,
-            value: gflops,
-            unit: 'GFLOP/s',
-            better: 'higher',
-            ofLimit: gflops / peak,
-          });
-        }
-      }
     }
     return out;
   },

@@ -37,7 +37,7 @@ export function findSharedData(name: string): string | null {
 }
 
 /** UCI's raw files as headed CSV: no header in the originals, a "|1x3 Cross validator" line and "50K." labels in the test file. */
-function adultCsv(path: string): string {
+export function adultCsv(path: string): string {
   const lines = readTextFile(path)
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('|'))

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { CosineIndex, type Storage } from '../../lib/cosine-index';
 import { setThreads } from '../../lib/info';
 import { packageRoot } from '../../lib/native';
-import { benchData, type Measurement, runPython, type Suite, type SuiteContext, timeAsync, timeSync, tryRequire } from '../harness';
+import { benchData, describeBlas, type Measurement, PY_BLAS_LIBS, runPython, type Suite, type SuiteContext, timeAsync, timeSync, tryRequire } from '../harness';
 import { writeBarChartSvg } from '../svg';
 
 const DIM = 128;
@@ -93,9 +93,8 @@ def timed(fn, runs, secs):
     while len(t) < runs or time.perf_counter() - t0 < secs:
         s = time.perf_counter(); fn(); t.append((time.perf_counter() - s) * 1e3)
     t.sort(); return t[len(t) // 2]
-maps = open("/proc/self/maps").read()
-blas = "openblas" if "openblas" in maps else "mkl" if "libmkl" in maps else "blis" if "libblis" in maps else "reference" if "libblas.so" in maps else "unknown"
-out = {"version": faiss.__version__, "blas": blas}
+${PY_BLAS_LIBS}
+out = {"version": faiss.__version__, "blas": blas_libs}
 for th in threads:
     faiss.omp_set_num_threads(th)
     i = [0]
@@ -117,12 +116,11 @@ async function faiss(c: Case, threadCounts: number[]): Promise<void> {
       return;
     }
     const m = r.value[String(t)];
-    const extra = { version: r.value.version, blas: r.value.blas };
+    const blas = describeBlas(r.value.blas as string[]);
+    const extra = { version: r.value.version, blas: blas.name };
     singleRow(c, 'faiss IndexFlatIP', t, m.single_ms, 4, extra);
     batchRow(c, 'faiss IndexFlatIP', t, BATCH, m.batch_ms, extra);
-    if (r.value.blas === 'reference' && t === threadCounts[0]) {
-      c.ctx.note('faiss runs on the reference (netlib) BLAS here: its batch figures are far below an OpenBLAS/MKL build (apt install libopenblas0-pthread)');
-    }
+    if (t === threadCounts[0]) c.ctx.note(`faiss ${r.value.version} BLAS: ${blas.text}`);
   }
 }
 

@@ -1,11 +1,13 @@
 /** The `reckit` command line: dispatches to the commands registered below. */
 import { benchCommand } from './bench-command';
 import { CliError, type Command } from './command';
+import { demoCommand } from './demo-command';
 import { evaluateCommand } from './evaluate-command';
 import { infoCommand } from './info-command';
 import { qualityCommand } from './quality-command';
+import { synthCommand } from './synth-command';
 
-export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand];
+export const commands: Command[] = [infoCommand, benchCommand, evaluateCommand, qualityCommand, synthCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -66,6 +66,8 @@ export interface Recommender {
    */
   scoreUsers(users: Int32Array): Float32Array | Promise<Float32Array>;
   recommend(user: RawId, options?: RecommendOptions): Recommendation[];
+  /** {@link recommend} with the scoring through the batch hook (every RecommenderBase model has it). */
+  recommendAsync?(user: RawId, options?: RecommendOptions): Promise<Recommendation[]>;
   similarItems(item: RawId, options?: SimilarOptions): Recommendation[];
   /** The user's index in the model (-1 when unknown). */
   userIndex(user: RawId): number;
@@ -147,7 +149,7 @@ export abstract class RecommenderBase implements Recommender {
     return this.fittedState().itemIds.indexOf(checkId(item, 'item'));
   }
 
-  scoreUsers(users: Int32Array): Float32Array {
+  scoreUsers(users: Int32Array): Float32Array | Promise<Float32Array> {
     const st = this.fittedState();
     if (!(users instanceof Int32Array)) throw invalidArg('users must be an Int32Array of user indices');
     const n = st.itemIds.size;
@@ -181,6 +183,28 @@ export abstract class RecommenderBase implements Recommender {
         excluded = new Uint8Array(n);
         for (let j = st.seen.offsets[u]; j < st.seen.offsets[u + 1]; j++) excluded[st.seen.items[j]] = 1;
       }
+    }
+    return this.shape(scores, k, excluded);
+  }
+
+  /**
+   * {@link recommend} for servers: the user's scores come from {@link scoreUsers}, which BPR, the KNN
+   * models and CFGAN compute natively (BPR and KNN off the event loop). Same options, results and errors.
+   */
+  async recommendAsync(user: RawId, options: RecommendOptions = {}): Promise<Recommendation[]> {
+    const st = this.fittedState();
+    const o = requireObject(options, 'options');
+    const k = this.checkK(o.k);
+    const excludeSeen = o.excludeSeen === undefined ? true : requireBoolean(o.excludeSeen, 'options.excludeSeen');
+    const u = st.userIds.indexOf(checkId(user, 'user'));
+    if (u < 0) return this.recommend(user, options); // cold start: popularity or the error, no scoring
+    const scores = await this.scoreUsers(Int32Array.of(u));
+    const after = this.fittedState(); // disposed or refitted meanwhile: answer from the current state only
+    if (after !== st) throw reckitError('ERR_RECKIT_INVALID_ARG', `this ${this.name} model was refitted or reloaded during recommendAsync`);
+    let excluded: Uint8Array | undefined;
+    if (excludeSeen) {
+      excluded = new Uint8Array(st.itemIds.size);
+      for (let j = st.seen.offsets[u]; j < st.seen.offsets[u + 1]; j++) excluded[st.seen.items[j]] = 1;
     }
     return this.shape(scores, k, excluded);
   }

@@ -84,6 +84,9 @@ export interface TransformOptions {
   seed?: number;
 }
 
+/** A mode narrower than this share of the column's range is a point mass (see inverse's snapSpikes). */
+export const SPIKE_RATIO = 1e-3;
+
 const METHODS: readonly ContinuousMethod[] = ['mode', 'minmax', 'standard'];
 
 function methodFor(options: EncoderOptions, name: string): ContinuousMethod {
@@ -279,8 +282,15 @@ export class TableEncoder {
   /**
    * Decodes rows × width values (generator output or encoded data) back into a table: one-hot spans by
    * argmax, scalars inverted, clamped to the fitted [min, max], rounded in integer columns.
+   *
+   * `snapSpikes` (for generator output) decodes every value of a spike mode — a mode narrower than
+   * SPIKE_RATIO of the column's range, i.e. a point mass such as the zeros of a capital-gain column — as
+   * the mode's mean: a generator cannot hit a width-1e-4 window with a tanh output, and a cloud of
+   * near-zeros where the real column has exact zeros ruins its distribution. Off by default, so
+   * inverse(transform(x)) stays exact.
    */
-  inverse(data: Float32Array, rows?: number): Table {
+  inverse(data: Float32Array, rows?: number, options: { snapSpikes?: boolean } = {}): Table {
+    const snap = options.snapSpikes === true;
     if (!(data instanceof Float32Array)) throw invalidArg('data must be a Float32Array');
     if (this.width === 0 || data.length % this.width !== 0) {
       throw dimMismatch(`data has ${data.length} values, not a multiple of the encoded width ${this.width}`);
@@ -313,7 +323,10 @@ export class TableEncoder {
         let x: number;
         if (s.method === 'minmax') x = minMaxInverse(s, y);
         else if (s.method === 'standard') x = standardInverse(s, y);
-        else x = modeInverse(s, y, argmaxSpan(data, base + second.start, second.width));
+        else {
+          const k = argmaxSpan(data, base + second.start, second.width);
+          x = snap && s.gmm.stds[k] <= SPIKE_RATIO * (enc.max - enc.min) ? s.gmm.means[k] : modeInverse(s, y, k);
+        }
         if (enc.integer) x = Math.round(x);
         values[r] = Math.min(enc.max, Math.max(enc.min, x));
       }

@@ -22,3 +22,5 @@ export { ksComplement, tvComplement } from './quality/column-shapes';
 export { correlationSimilarity, contingencySimilarity } from './quality/pair-trends';
 export { detectionScore } from './quality/detection';
 export { efficacy } from './quality/efficacy';
+export { TabularSynthesizer } from './synthesizer';
+export type { SynthesizerOptions, SynthesizerProgress, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerInput } from './synthesizer';

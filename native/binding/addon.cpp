@@ -16,8 +16,12 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_probe(env, exports);
   register_mlp(env, exports);
   register_gan(env, exports);
+  register_gan_spans(env, exports);
+  register_cfgan(env, exports);
   register_gemm(env, exports);
   register_embedding_table(env, exports);
+  register_recsys(env, exports);
+  register_cuda(env, exports);
   return exports;
 }
 

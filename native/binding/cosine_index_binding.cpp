@@ -11,6 +11,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/embedding_table_binding.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
 #include "core/cosine_index.h"
@@ -138,7 +139,9 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
                         InstanceMethod<&CosineIndexWrap::to_buffer>("toBuffer"),
                         StaticMethod<&CosineIndexWrap::load>("load"),
                         StaticMethod<&CosineIndexWrap::load_async>("loadAsync"),
-                        StaticMethod<&CosineIndexWrap::from_buffer>("fromBuffer")});
+                        StaticMethod<&CosineIndexWrap::from_buffer>("fromBuffer"),
+                        StaticMethod<&CosineIndexWrap::from_table>("fromTable"),
+                        StaticMethod<&CosineIndexWrap::from_table_async>("fromTableAsync")});
   }
 
   // new NativeCosineIndex(options) or, from load/fromBuffer, new NativeCosineIndex(External<holder>).
@@ -387,6 +390,66 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
             env, {}, [loaded, path, mmap, kernels] { *loaded = CosineIndex::load(path, mmap, kernels); },
             [loaded, ctor](Napi::Env e) -> Napi::Value {
               auto ext = Napi::External<std::shared_ptr<CosineIndex>>::New(e, loaded.get());
+              return ctor->Value().New({ext});
+            });
+      });
+    } catch (const Napi::Error& e) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      deferred.Reject(e.Value());
+      return deferred.Promise();
+    }
+  }
+  // fromTable(table, options, ids?): an index over an EmbeddingTable's rows, read in place under the
+  // table's read lock (no JS copy); ids default to the row numbers 0..rows-1.
+  struct FromTable {
+    std::shared_ptr<EmbeddingTable> table;
+    IndexConfig config;
+    cpu::Kernels kernels;
+    std::vector<uint64_t> ids;
+    bool default_ids = true;
+  };
+  static FromTable from_table_args(const Napi::CallbackInfo& args) {
+    FromTable f;
+    f.table = embedding_table_from_js(args[0], "table");
+    require(args[1].IsObject(), ErrorCode::InvalidArg, "options must be an object");
+    f.config = config_arg(args[1]);
+    f.kernels = kernels_for_name(option(args[1], "isa"));
+    if (!args[2].IsUndefined() && !args[2].IsNull()) {
+      f.ids = id_list(args[2], "ids");
+      f.default_ids = false;
+    }
+    return f;
+  }
+  static std::shared_ptr<CosineIndex> build_from_table(FromTable& f) {
+    const EmbeddingReadView view = f.table->read_view();
+    require(view.dim == f.config.dim, ErrorCode::DimMismatch, "dim must equal the table's dim");
+    if (f.default_ids) {
+      f.ids.resize(view.rows);
+      for (size_t r = 0; r < view.rows; ++r) f.ids[r] = r;
+    }
+    require(f.ids.size() == view.rows, ErrorCode::DimMismatch,
+            "ids must have one id per table row (" + std::to_string(view.rows) + ", got " + std::to_string(f.ids.size()) + ")");
+    auto index = std::make_shared<CosineIndex>(f.config, f.kernels);
+    index->add(f.ids.data(), f.ids.size(), view.data);
+    return index;
+  }
+  static Napi::Value from_table(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      FromTable f = from_table_args(args);
+      return wrap(args, build_from_table(f));
+    });
+  }
+  static Napi::Value from_table_async(const Napi::CallbackInfo& args) {
+    Napi::Env env = args.Env();
+    try {
+      return translate_errors(env, [&]() -> Napi::Value {
+        auto f = std::make_shared<FromTable>(from_table_args(args));
+        auto built = std::make_shared<std::shared_ptr<CosineIndex>>();
+        auto ctor = std::make_shared<Napi::FunctionReference>(Napi::Persistent(args.This().As<Napi::Function>()));
+        return run_async(
+            env, {args[0]}, [f, built] { *built = build_from_table(*f); },
+            [built, ctor](Napi::Env e) -> Napi::Value {
+              auto ext = Napi::External<std::shared_ptr<CosineIndex>>::New(e, built.get());
               return ctor->Value().New({ext});
             });
       });

@@ -10,6 +10,7 @@
 #include "binding/args.h"
 #include "binding/async.h"
 #include "binding/errors.h"
+#include "binding/gan_spans_args.h"
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
 #include "binding/registry.h"
@@ -35,6 +36,13 @@ GanConfig config_arg(const Napi::Value& o) {
   c.discriminator = layers_arg(option(o, "discriminator"), "discriminator");
   const Napi::Value out = option(o, "outputActivation");
   c.output_activation = out.IsUndefined() ? Activation::Linear : activation_from_name(string_arg(out, "outputActivation"));
+  if (!option(o, "outputSpans").IsUndefined()) c.output_spans = spans_arg(option(o, "outputSpans"), "outputSpans");
+  if (!option(o, "tau").IsUndefined()) c.tau = static_cast<float>(number_arg(option(o, "tau"), "tau"));
+  if (!option(o, "conditionLinks").IsUndefined()) c.condition_links = links_arg(option(o, "conditionLinks"), "conditionLinks");
+  if (!option(o, "conditionLossWeight").IsUndefined()) {
+    c.condition_loss_weight = static_cast<float>(number_arg(option(o, "conditionLossWeight"), "conditionLossWeight"));
+  }
+  if (!option(o, "pac").IsUndefined()) c.pac = static_cast<size_t>(integer_arg(option(o, "pac"), "pac", 1, 64));
   const Napi::Value seed = option(o, "seed");
   c.seed = seed.IsUndefined() ? 0 : seed_arg(seed, "seed");
   return c;
@@ -86,6 +94,11 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       o.Set("noiseDim", static_cast<double>(c.noise_dim));
       o.Set("conditionDim", static_cast<double>(c.condition_dim));
       o.Set("outputActivation", activation_name(c.output_activation));
+      o.Set("outputSpans", spans_to_js(env, c.output_spans));
+      o.Set("tau", c.tau);
+      o.Set("conditionLinks", links_to_js(env, c.condition_links));
+      o.Set("conditionLossWeight", c.condition_loss_weight);
+      o.Set("pac", static_cast<double>(c.pac));
       o.Set("generator", layers_to_js(env, c.generator));
       o.Set("discriminator", layers_to_js(env, c.discriminator));
       o.Set("seed", Napi::BigInt::New(env, static_cast<uint64_t>(c.seed)));
@@ -128,6 +141,9 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       GanFitOptions f;
       f.epochs = static_cast<size_t>(integer_arg(option(o, "epochs"), "epochs", 1, kMaxEpochs));
       f.batch_size = static_cast<size_t>(integer_arg(option(o, "batchSize"), "batchSize", 1, static_cast<int64_t>(rows)));
+      const size_t pac = g->config().pac;
+      require(rows >= pac && f.batch_size % pac == 0, ErrorCode::OutOfRange,
+              "batchSize must be a multiple of pac (" + std::to_string(pac) + ") and data must hold at least pac rows");
       if (!option(o, "lr").IsUndefined()) f.lr = static_cast<float>(number_arg(option(o, "lr"), "lr"));
       require(f.lr > 0.f, ErrorCode::OutOfRange, "lr must be > 0");
       const Napi::Value betas = option(o, "betas");
@@ -162,6 +178,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
             o.Set("gLoss", p.g_loss);
             o.Set("dReal", p.d_real);
             o.Set("dFake", p.d_fake);
+            o.Set("conditionLoss", p.condition_loss);
             callback.Call({o});
           },
           [epochs, cancel, g](Napi::Env env) -> Napi::Value {
@@ -251,7 +268,9 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       const ArrayView<float> data = float32_array(args[0], "data");
       const size_t rows = rows_arg(data, g->config().data_dim, "data");
       const float* conditions = conditions_arg(*g, args[1], rows, "conditions");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows));
+      require(rows % g->config().pac == 0, ErrorCode::DimMismatch,
+              "data rows must be a multiple of pac (" + std::to_string(g->config().pac) + ")");
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows / g->config().pac));
       g->discriminate(data.data, conditions, rows, out.Data());
       return out;
     });

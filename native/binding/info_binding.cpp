@@ -32,6 +32,8 @@ Napi::Object cuda_object(Napi::Env env) {
   cuda.Set("libraryLoaded", s.library_loaded);
   cuda.Set("libraryPath", s.library_path);
   cuda.Set("reason", s.available ? env.Null() : Napi::String::New(env, s.reason));
+  cuda.Set("backend", s.backend.empty() ? env.Null() : Napi::String::New(env, s.backend));
+  cuda.Set("device", s.device.empty() ? env.Null() : Napi::String::New(env, s.device));
   return cuda;
 }
 

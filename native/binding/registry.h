@@ -12,7 +12,11 @@ void register_safetensors(Napi::Env env, Napi::Object exports);
 void register_probe(Napi::Env env, Napi::Object exports);
 void register_mlp(Napi::Env env, Napi::Object exports);
 void register_gan(Napi::Env env, Napi::Object exports);
+void register_gan_spans(Napi::Env env, Napi::Object exports);
+void register_cfgan(Napi::Env env, Napi::Object exports);
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_embedding_table(Napi::Env env, Napi::Object exports);
+void register_recsys(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);
 
 }  // namespace reckit::binding

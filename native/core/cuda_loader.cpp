@@ -46,12 +46,26 @@ Loaded load() {
   auto version = reinterpret_cast<reckit_cuda_abi_version_fn>(dlsym(handle, "reckit_cuda_abi_version"));
   loaded.api.probe = reinterpret_cast<reckit_cuda_probe_fn>(dlsym(handle, "reckit_cuda_probe"));
   loaded.api.philox_uniform = reinterpret_cast<reckit_cuda_philox_uniform_fn>(dlsym(handle, "reckit_cuda_philox_uniform"));
-  if (!version || !loaded.api.probe || !loaded.api.philox_uniform || version() != RECKIT_CUDA_ABI_VERSION) {
+  loaded.api.describe = reinterpret_cast<reckit_cuda_describe_fn>(dlsym(handle, "reckit_cuda_describe"));
+  loaded.api.topk_f32 = reinterpret_cast<reckit_cuda_topk_f32_fn>(dlsym(handle, "reckit_cuda_topk_f32"));
+  loaded.api.embedding_bag = reinterpret_cast<reckit_cuda_embedding_bag_fn>(dlsym(handle, "reckit_cuda_embedding_bag"));
+  loaded.api.embedding_bag_backward = reinterpret_cast<reckit_cuda_embedding_bag_backward_fn>(
+      dlsym(handle, "reckit_cuda_embedding_bag_backward"));
+  loaded.api.embedding_sparse_step = reinterpret_cast<reckit_cuda_embedding_sparse_step_fn>(
+      dlsym(handle, "reckit_cuda_embedding_sparse_step"));
+  loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
+  // The version is checked first: an older library may lack the newer entry points.
+  if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
+      !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
+      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors
   }
   s.library_loaded = true;
+  char backend[64] = {0}, device[256] = {0};
+  loaded.api.describe(backend, sizeof backend, device, sizeof device);
+  s.backend = backend;
   char message[512] = {0};
   const int status = loaded.api.probe(&s.devices, message, sizeof message);
   if (status != RECKIT_CUDA_OK) {
@@ -67,6 +81,7 @@ Loaded load() {
     return loaded;
   }
   s.available = true;
+  s.device = device;
   return loaded;
 }
 #else

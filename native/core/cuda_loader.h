@@ -10,6 +10,12 @@ namespace reckit {
 struct CudaApi {
   reckit_cuda_probe_fn probe = nullptr;
   reckit_cuda_philox_uniform_fn philox_uniform = nullptr;
+  reckit_cuda_describe_fn describe = nullptr;
+  reckit_cuda_topk_f32_fn topk_f32 = nullptr;
+  reckit_cuda_embedding_bag_fn embedding_bag = nullptr;
+  reckit_cuda_embedding_bag_backward_fn embedding_bag_backward = nullptr;
+  reckit_cuda_embedding_sparse_step_fn embedding_sparse_step = nullptr;
+  reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
 };
 
 struct CudaStatus {
@@ -18,6 +24,8 @@ struct CudaStatus {
   int devices = 0;
   std::string library_path;     // where it was looked for / found
   std::string reason;           // why not available ("" when available)
+  std::string backend;          // "cuda", or "emulated" for the test build of the library ("" when not loaded)
+  std::string device;           // device 0's name when available
 };
 
 const CudaStatus& cuda_status();

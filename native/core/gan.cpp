@@ -4,6 +4,7 @@
 #include "core/gan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
@@ -50,12 +51,20 @@ struct GanBuffers {
     d_grad_out.resize(2 * batch);
     d_grad_in.resize(batch * (c.data_dim + c.condition_dim));
     fake_grad.resize(batch * c.data_dim);
+    if (!c.output_spans.empty()) {
+      fake.resize(batch * c.data_dim);
+      gumbel.resize(batch * c.data_dim);
+    }
     gan.generator().prepare(g_ws, batch);
-    gan.discriminator().prepare(d_ws, 2 * batch);
+    gan.discriminator().prepare(d_ws, 2 * batch / c.pac);
   }
-  std::vector<float> real, cond, noise, g_in, d_in, d_grad_out, d_grad_in, fake_grad;
+  std::vector<float> real, cond, noise, g_in, d_in, d_grad_out, d_grad_in, fake_grad, fake, gumbel;
   MlpWorkspace g_ws, d_ws;
 };
+
+bool has_gumbel(const GanConfig& c) {
+  return std::any_of(c.output_spans.begin(), c.output_spans.end(), [](const OutputSpan& s) { return s.kind == SpanKind::Gumbel; });
+}
 
 }  // namespace
 
@@ -63,7 +72,7 @@ std::vector<LayerSpec> generator_layers(const GanConfig& config) {
   std::vector<LayerSpec> layers = config.generator;
   LayerSpec out;
   out.units = config.data_dim;
-  out.activation = config.output_activation;
+  out.activation = config.output_spans.empty() ? config.output_activation : Activation::Linear;
   layers.push_back(out);
   return layers;
 }
@@ -81,15 +90,25 @@ void validate_gan_config(const GanConfig& c) {
   require(c.data_dim >= 1 && c.data_dim <= kMaxUnits, ErrorCode::OutOfRange, "dataDim must be between 1 and 2^20");
   require(c.noise_dim >= 1 && c.noise_dim <= kMaxUnits, ErrorCode::OutOfRange, "noiseDim must be between 1 and 2^20");
   require(c.condition_dim <= kMaxUnits, ErrorCode::OutOfRange, "conditionDim must be between 0 and 2^20");
+  require(c.pac >= 1 && c.pac <= 64, ErrorCode::OutOfRange, "pac must be between 1 and 64");
+  require(std::isfinite(c.condition_loss_weight) && c.condition_loss_weight >= 0.f, ErrorCode::OutOfRange,
+          "conditionLossWeight must be >= 0");
+  if (!c.output_spans.empty()) {
+    require(c.output_activation == Activation::Linear, ErrorCode::InvalidArg,
+            "give either outputSpans or outputActivation, not both");
+    validate_spans(c.output_spans, c.data_dim, c.tau);
+  }
+  require(c.condition_links.empty() || !c.output_spans.empty(), ErrorCode::InvalidArg, "conditionLinks need outputSpans");
+  validate_links(c.condition_links, c.output_spans, c.condition_dim);
   validate_layers(c.noise_dim + c.condition_dim, generator_layers(c));
-  validate_layers(c.data_dim + c.condition_dim, discriminator_layers(c));
+  validate_layers(c.pac * (c.data_dim + c.condition_dim), discriminator_layers(c));
 }
 
 Gan::Gan(GanConfig config) : config_(std::move(config)) {
   validate_gan_config(config_);
   generator_ = std::make_unique<Mlp>(config_.noise_dim + config_.condition_dim, generator_layers(config_), config_.seed,
                                      gan_streams::kGeneratorInit);
-  discriminator_ = std::make_unique<Mlp>(config_.data_dim + config_.condition_dim, discriminator_layers(config_),
+  discriminator_ = std::make_unique<Mlp>(config_.pac * (config_.data_dim + config_.condition_dim), discriminator_layers(config_),
                                          config_.seed, gan_streams::kDiscriminatorInit);
 }
 
@@ -101,10 +120,13 @@ Gan::Gan(GanConfig config, std::unique_ptr<Mlp> generator, std::unique_ptr<Mlp> 
 size_t Gan::fit(const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                 const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch) {
   const GanConfig& c = config_;
-  const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim;
-  const size_t batch = std::min(options.batch_size, rows);
+  const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim, pac = c.pac;
+  require(rows >= pac, ErrorCode::OutOfRange, "data must have at least pac (" + std::to_string(pac) + ") rows");
+  // Whole packs only: the batch is rounded down to a multiple of pac, and so is the epoch's last batch.
+  const size_t batch = std::max(pac, std::min(options.batch_size, rows) / pac * pac);
   const size_t batches = (rows + batch - 1) / batch;
   const float real_target = 1.f - options.label_smoothing;
+  const bool spans = !c.output_spans.empty(), gumbel = has_gumbel(c);
   OptimizerConfig adam;
   adam.kind = OptimizerKind::Adam;
   adam.lr = options.lr;
@@ -116,9 +138,10 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
   Mlp& G = *generator_;
   Mlp& D = *discriminator_;
 
-  // Copies batch `index` of the epoch's order into buf.real / buf.cond; returns its row count.
+  // Copies batch `index` of the epoch's order into buf.real / buf.cond; returns its row count (a
+  // multiple of pac, possibly 0 for a short last batch).
   auto gather = [&](size_t index) {
-    const size_t start = index * batch, b = std::min(batch, rows - start);
+    const size_t start = index * batch, b = std::min(batch, rows - start) / pac * pac;
     for (size_t r = 0; r < b; ++r) {
       const size_t src = order[start + r];
       std::memcpy(&buf.real[r * dd], data + src * dd, dd * sizeof(float));
@@ -126,8 +149,9 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
     }
     return b;
   };
-  // The generator's output for fresh noise of (seed, stream) and the batch's conditions.
-  auto generate_batch = [&](size_t b, uint64_t stream) {
+  // The generator's output for fresh noise of (seed, stream) and the batch's conditions; returns the
+  // generator's input and sets *fake to the generated rows.
+  auto generate_batch = [&](size_t b, uint64_t stream, const float** fake) {
     fill_normal(buf.noise.data(), b * nd, c.seed, stream, 0.f, 1.f);
     const float* g_in = buf.noise.data();
     if (cd) {
@@ -135,31 +159,42 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
       g_in = buf.g_in.data();
     }
     G.forward(g_in, b, buf.g_ws);
+    *fake = buf.g_ws.acts.back().data();
+    if (spans) {
+      if (gumbel) fill_gumbel(buf.gumbel.data(), b * dd, c.seed, gan_streams::kGumbel + d_steps_done);
+      spans_forward(c.output_spans, c.tau, buf.g_ws.acts.back().data(), gumbel ? buf.gumbel.data() : nullptr, b, dd,
+                    buf.fake.data());
+      *fake = buf.fake.data();
+    }
     return g_in;
   };
 
   size_t epochs = 0;
   for (; epochs < options.epochs; ++epochs) {
     philox_permutation(order.data(), rows, c.seed, gan_streams::kShuffle + epochs_done);
-    double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0;
+    double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, cond_loss = 0;
     size_t d_count = 0, g_count = 0;
     for (size_t next = 0; next < batches;) {
       if ((cancel && cancel->load(std::memory_order_relaxed)) || stop_.load()) return epochs;
       std::unique_lock<std::shared_mutex> lock(mutex_);
       size_t b = 0;
       const float* g_in = nullptr;
+      const float* fake = nullptr;
       for (size_t k = 0; k < options.d_steps && next < batches; ++k, ++next) {
-        // Discriminator: rows [0, b) real, [b, 2b) fake (the generator is not updated here).
-        b = gather(next);
-        g_in = generate_batch(b, gan_streams::kNoise + d_steps_done);
-        const size_t w = dd + cd;
+        const size_t rows_here = gather(next);
+        if (rows_here == 0) continue;
+        b = rows_here;
+        // Discriminator: rows [0, b) real, [b, 2b) fake (the generator is not updated here). With
+        // pac > 1 the same memory is read as b/pac packed rows of pac·(dd + cd) values each.
+        g_in = generate_batch(b, gan_streams::kNoise + d_steps_done, &fake);
+        const size_t w = dd + cd, packs = b / pac;
         concat_rows(buf.real.data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
-        concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data() + b * w);
-        D.forward(buf.d_in.data(), 2 * b, buf.d_ws);
+        concat_rows(fake, dd, buf.cond.data(), cd, b, buf.d_in.data() + b * w);
+        D.forward(buf.d_in.data(), 2 * packs, buf.d_ws);
         const float* logits = buf.d_ws.acts.back().data();
         double p_real, p_fake;
-        const double loss = bce_constant(logits, b, real_target, buf.d_grad_out.data(), &p_real) +
-                            bce_constant(logits + b, b, 0.f, buf.d_grad_out.data() + b, &p_fake);
+        const double loss = bce_constant(logits, packs, real_target, buf.d_grad_out.data(), &p_real) +
+                            bce_constant(logits + packs, packs, 0.f, buf.d_grad_out.data() + packs, &p_fake);
         D.backward(buf.d_in.data(), buf.d_ws, buf.d_grad_out.data(), nullptr, true, false);
         D.step(adam);
         ++d_steps_done;
@@ -168,16 +203,24 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
         d_fake += p_fake;
         ++d_count;
       }
+      if (b == 0) continue;
       // Generator: non-saturating loss -log D(G(z)) on the fakes of the last discriminator update (as
       // DCGAN does: their forward pass is reused), scored by the updated discriminator, whose
       // parameters stay fixed here.
-      concat_rows(buf.g_ws.acts.back().data(), dd, buf.cond.data(), cd, b, buf.d_in.data());
-      D.forward(buf.d_in.data(), b, buf.d_ws);
-      g_loss += bce_constant(buf.d_ws.acts.back().data(), b, 1.f, buf.d_grad_out.data(), nullptr);
+      const size_t packs = b / pac;
+      concat_rows(fake, dd, buf.cond.data(), cd, b, buf.d_in.data());
+      D.forward(buf.d_in.data(), packs, buf.d_ws);
+      g_loss += bce_constant(buf.d_ws.acts.back().data(), packs, 1.f, buf.d_grad_out.data(), nullptr);
       D.backward(buf.d_in.data(), buf.d_ws, buf.d_grad_out.data(), buf.d_grad_in.data(), false, false);
-      // dL/d(fake) is the data part of dL/d(discriminator input).
+      // dL/d(fake) is the data part of dL/d(discriminator input) (packed rows are contiguous rows).
       for (size_t r = 0; r < b; ++r) {
         std::memcpy(&buf.fake_grad[r * dd], &buf.d_grad_in[r * (dd + cd)], dd * sizeof(float));
+      }
+      if (spans) {
+        // Through the span activations to the logits, plus the conditional loss on those logits.
+        spans_backward(c.output_spans, c.tau, buf.fake.data(), buf.fake_grad.data(), b, dd, buf.fake_grad.data());
+        cond_loss += condition_loss(c.condition_links, buf.g_ws.acts.back().data(), buf.cond.data(), b, dd, cd,
+                                    c.condition_loss_weight, buf.fake_grad.data());
       }
       G.backward(g_in, buf.g_ws, buf.fake_grad.data(), nullptr, true, false);
       G.step(adam);
@@ -186,15 +229,20 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
     }
     ++epochs_done;
     if (on_epoch) {
-      on_epoch(GanProgress{epochs_done - 1, d_loss / static_cast<double>(d_count), g_loss / static_cast<double>(g_count),
-                           d_real / static_cast<double>(d_count), d_fake / static_cast<double>(d_count)});
+      const double dn = static_cast<double>(std::max<size_t>(d_count, 1)), gn = static_cast<double>(std::max<size_t>(g_count, 1));
+      on_epoch(GanProgress{epochs_done - 1, d_loss / dn, g_loss / gn, d_real / dn, d_fake / dn, cond_loss / gn});
     }
   }
   return epochs;
 }
 
 void Gan::generate(const float* noise, const float* conditions, size_t rows, float* out) const {
-  const size_t nd = config_.noise_dim, cd = config_.condition_dim;
+  generate(noise, conditions, rows, config_.seed, gan_streams::kGumbelOfGenerate, out);
+}
+
+void Gan::generate(const float* noise, const float* conditions, size_t rows, uint64_t seed, uint64_t gumbel_stream,
+                   float* out) const {
+  const size_t nd = config_.noise_dim, cd = config_.condition_dim, dd = config_.data_dim;
   std::vector<float> input;
   const float* g_in = noise;
   if (cd) {
@@ -203,9 +251,19 @@ void Gan::generate(const float* noise, const float* conditions, size_t rows, flo
     g_in = input.data();
   }
   MlpWorkspace ws;
+  std::vector<float> gumbel;
+  if (has_gumbel(config_)) {
+    gumbel.resize(rows * dd);
+    fill_gumbel(gumbel.data(), gumbel.size(), seed, gumbel_stream);
+  }
   std::shared_lock<std::shared_mutex> lock(mutex_);
   generator_->forward(g_in, rows, ws);
-  std::memcpy(out, ws.acts.back().data(), rows * config_.data_dim * sizeof(float));
+  if (config_.output_spans.empty()) {
+    std::memcpy(out, ws.acts.back().data(), rows * dd * sizeof(float));
+  } else {
+    spans_forward(config_.output_spans, config_.tau, ws.acts.back().data(), gumbel.empty() ? nullptr : gumbel.data(),
+                  rows, dd, out);
+  }
 }
 
 void Gan::sample(size_t rows, const float* condition, bool per_row, uint64_t seed, uint64_t stream, float* out) const {
@@ -218,11 +276,13 @@ void Gan::sample(size_t rows, const float* condition, bool per_row, uint64_t see
     for (size_t r = 0; r < rows; ++r) std::memcpy(&conds[r * cd], condition, cd * sizeof(float));
     condition = conds.data();
   }
-  generate(noise.data(), condition, rows, out);
+  generate(noise.data(), condition, rows, seed, stream + gan_streams::kGumbelOfSample, out);
 }
 
 void Gan::discriminate(const float* data, const float* conditions, size_t rows, float* out) const {
   const size_t dd = config_.data_dim, cd = config_.condition_dim;
+  require(rows % config_.pac == 0, ErrorCode::DimMismatch,
+          "rows (" + std::to_string(rows) + ") must be a multiple of pac (" + std::to_string(config_.pac) + ")");
   std::vector<float> input;
   const float* d_in = data;
   if (cd) {
@@ -232,8 +292,8 @@ void Gan::discriminate(const float* data, const float* conditions, size_t rows, 
   }
   MlpWorkspace ws;
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  discriminator_->forward(d_in, rows, ws);
-  std::memcpy(out, ws.acts.back().data(), rows * sizeof(float));
+  discriminator_->forward(d_in, rows / config_.pac, ws);
+  std::memcpy(out, ws.acts.back().data(), rows / config_.pac * sizeof(float));
 }
 
 }  // namespace reckit

@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "core/gan_spans.h"
 #include "core/mlp.h"
 
 namespace reckit {
@@ -21,6 +22,15 @@ struct GanConfig {
   std::vector<LayerSpec> generator;      // hidden layers; Gan appends data_dim units of output_activation
   std::vector<LayerSpec> discriminator;  // hidden layers; Gan appends one linear logit
   Activation output_activation = Activation::Linear;
+  // Per-span output activations (tabular rows): when set, the generator's last layer is linear and
+  // these spans turn its logits into the row; output_activation must then stay Linear.
+  std::vector<OutputSpan> output_spans;
+  float tau = 0.2f;  // Gumbel-softmax temperature
+  // Conditional-generator loss (CTGAN): which condition slots ask for which one-hot output span.
+  std::vector<ConditionLink> condition_links;
+  float condition_loss_weight = 1.f;
+  // PacGAN packing: the discriminator scores `pac` rows (of one kind, real or fake) at once.
+  size_t pac = 1;
   uint64_t seed = 0;
 };
 
@@ -32,10 +42,11 @@ struct GanFitOptions {
   float label_smoothing = 0.f;  // real targets are 1 - label_smoothing
 };
 
-// One epoch's means: discriminator loss (real + fake terms), generator loss, D's probabilities.
+// One epoch's means: discriminator loss (real + fake terms), generator loss, D's probabilities, and
+// the conditional loss (0 without condition links).
 struct GanProgress {
   uint64_t epoch;  // global index of the finished epoch (counts across fits)
-  double d_loss, g_loss, d_real, d_fake;
+  double d_loss, g_loss, d_real, d_fake, condition_loss;
 };
 
 // Philox streams under the Gan's seed. Step counters make every draw unique across the model's life.
@@ -45,6 +56,9 @@ constexpr uint64_t kDiscriminatorInit = 0x2000;
 constexpr uint64_t kShuffle = uint64_t{1} << 40;   // + epoch
 constexpr uint64_t kNoise = uint64_t{2} << 40;     // + discriminator step (the G update reuses the last)
 constexpr uint64_t kSample = uint64_t{4} << 40;    // + sample call
+constexpr uint64_t kGumbel = uint64_t{8} << 40;    // + discriminator step (training's Gumbel noise)
+constexpr uint64_t kGumbelOfSample = uint64_t{1} << 60;  // added to a sample's noise stream
+constexpr uint64_t kGumbelOfGenerate = uint64_t{3} << 60;  // generate(): a fixed stream
 }  // namespace gan_streams
 
 class Gan {
@@ -70,11 +84,15 @@ class Gan {
              const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch);
 
   // The generator on given noise [rows × noise_dim] and conditions [rows × condition_dim] (read lock).
+  // Gumbel spans draw their noise from (seed, gumbel_stream).
   void generate(const float* noise, const float* conditions, size_t rows, float* out) const;
+  void generate(const float* noise, const float* conditions, size_t rows, uint64_t seed, uint64_t gumbel_stream,
+                float* out) const;
   // `rows` samples with noise from Philox (seed, stream); `condition` has condition_dim values shared
   // by every row, or rows × condition_dim when per_row.
   void sample(size_t rows, const float* condition, bool per_row, uint64_t seed, uint64_t stream, float* out) const;
-  // The discriminator's logits for data [rows × data_dim] (+ conditions) (read lock).
+  // The discriminator's logits for data [rows × data_dim] (+ conditions) (read lock): one per pack of
+  // `pac` consecutive rows (rows must be a multiple of pac).
   void discriminate(const float* data, const float* conditions, size_t rows, float* out) const;
 
   std::shared_mutex& mutex() const { return mutex_; }

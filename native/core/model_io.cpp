@@ -36,6 +36,24 @@ std::string layers_json(const std::vector<LayerSpec>& layers) {
   return s + "]";
 }
 
+std::string spans_json(const std::vector<OutputSpan>& spans) {
+  std::string s = "[";
+  for (size_t i = 0; i < spans.size(); ++i) {
+    s += (i ? "," : "") + std::string("{\"kind\":") + json::quote(span_kind_name(spans[i].kind)) +
+         ",\"start\":" + std::to_string(spans[i].start) + ",\"width\":" + std::to_string(spans[i].width) + "}";
+  }
+  return s + "]";
+}
+
+std::string links_json(const std::vector<ConditionLink>& links) {
+  std::string s = "[";
+  for (size_t i = 0; i < links.size(); ++i) {
+    s += (i ? "," : "") + std::string("{\"conditionStart\":") + std::to_string(links[i].condition_start) +
+         ",\"dataStart\":" + std::to_string(links[i].data_start) + ",\"width\":" + std::to_string(links[i].width) + "}";
+  }
+  return s + "]";
+}
+
 [[noreturn]] void corrupt(const std::string& message) { fail(ErrorCode::CorruptFile, message); }
 
 const json::Value& member(const json::Value& object, const char* key, const char* what) {
@@ -173,6 +191,10 @@ st::Writer gan_writer(const Gan& gan) {
   w.set_metadata("gan.config", "{\"dataDim\":" + std::to_string(c.data_dim) + ",\"noiseDim\":" + std::to_string(c.noise_dim) +
                                    ",\"conditionDim\":" + std::to_string(c.condition_dim) +
                                    ",\"outputActivation\":" + json::quote(activation_name(c.output_activation)) +
+                                   ",\"outputSpans\":" + spans_json(c.output_spans) + ",\"tau\":" + float_text(c.tau) +
+                                   ",\"conditionLinks\":" + links_json(c.condition_links) +
+                                   ",\"conditionLossWeight\":" + float_text(c.condition_loss_weight) +
+                                   ",\"pac\":" + std::to_string(c.pac) +
                                    ",\"generator\":" + layers_json(c.generator) +
                                    ",\"discriminator\":" + layers_json(c.discriminator) + "}");
   // 64-bit counters and the seed as decimal text: JSON numbers would lose bits above 2^53.
@@ -200,6 +222,42 @@ std::unique_ptr<Gan> gan_from_file(const st::File& file) {
   } catch (const Error&) {
     corrupt("gan.config.outputActivation is unknown");
   }
+  // Span layout, conditional loss and packing came later: files without them hold plain Gans.
+  if (const json::Value* spans = config.find("outputSpans")) {
+    if (spans->type != json::Value::Type::Array) corrupt("gan.config.outputSpans is not an array");
+    for (const json::Value& item : spans->array) {
+      OutputSpan span;
+      const json::Value& kind = member(item, "kind", "gan.config.outputSpans");
+      if (kind.type != json::Value::Type::String) corrupt("gan.config.outputSpans has a non-string kind");
+      try {
+        span.kind = span_kind_from_name(kind.string);
+      } catch (const Error&) {
+        corrupt("gan.config.outputSpans has an unknown kind '" + kind.string + "'");
+      }
+      span.start = static_cast<size_t>(unsigned_member(item, "start", "gan.config.outputSpans", kMaxUnits));
+      span.width = static_cast<size_t>(unsigned_member(item, "width", "gan.config.outputSpans", kMaxUnits));
+      c.output_spans.push_back(span);
+    }
+  }
+  if (const json::Value* tau = config.find("tau")) {
+    if (tau->type != json::Value::Type::Number) corrupt("gan.config.tau is not a number");
+    c.tau = static_cast<float>(tau->number);
+  }
+  if (const json::Value* links = config.find("conditionLinks")) {
+    if (links->type != json::Value::Type::Array) corrupt("gan.config.conditionLinks is not an array");
+    for (const json::Value& item : links->array) {
+      ConditionLink link;
+      link.condition_start = static_cast<size_t>(unsigned_member(item, "conditionStart", "gan.config.conditionLinks", kMaxUnits));
+      link.data_start = static_cast<size_t>(unsigned_member(item, "dataStart", "gan.config.conditionLinks", kMaxUnits));
+      link.width = static_cast<size_t>(unsigned_member(item, "width", "gan.config.conditionLinks", kMaxUnits));
+      c.condition_links.push_back(link);
+    }
+  }
+  if (const json::Value* weight = config.find("conditionLossWeight")) {
+    if (weight->type != json::Value::Type::Number) corrupt("gan.config.conditionLossWeight is not a number");
+    c.condition_loss_weight = static_cast<float>(weight->number);
+  }
+  if (config.find("pac")) c.pac = static_cast<size_t>(unsigned_member(config, "pac", "gan.config", 64));
   c.generator = parse_layers(member(config, "generator", "gan.config"), "gan.config.generator");
   c.discriminator = parse_layers(member(config, "discriminator", "gan.config"), "gan.config.discriminator");
   c.seed = parse_u64(file.metadata("gan.seed"), "gan.seed");
@@ -209,7 +267,7 @@ std::unique_ptr<Gan> gan_from_file(const st::File& file) {
     corrupt(std::string("the file describes an invalid Gan: ") + e.what());
   }
   auto g = read_mlp(file, "generator.", c.noise_dim + c.condition_dim, generator_layers(c));
-  auto d = read_mlp(file, "discriminator.", c.data_dim + c.condition_dim, discriminator_layers(c));
+  auto d = read_mlp(file, "discriminator.", c.pac * (c.data_dim + c.condition_dim), discriminator_layers(c));
   auto gan = std::make_unique<Gan>(c, std::move(g), std::move(d));
   gan->epochs_done = parse_u64(file.metadata("gan.epochs"), "gan.epochs");
   gan->d_steps_done = parse_u64(file.metadata("gan.d_steps"), "gan.d_steps");

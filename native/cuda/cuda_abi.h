@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECKIT_CUDA_ABI_VERSION 1
+#define RECKIT_CUDA_ABI_VERSION 2
 
 #if defined(RECKIT_CUDA_LIBRARY_BUILD)
 #define RECKIT_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
@@ -18,7 +18,8 @@ enum reckit_cuda_status {
   RECKIT_CUDA_OK = 0,
   RECKIT_CUDA_NO_DEVICE = 1,     /* no driver, driver too old, or zero devices: see the message */
   RECKIT_CUDA_OUT_OF_MEMORY = 2, /* a device or pinned allocation failed */
-  RECKIT_CUDA_FAILED = 3         /* any other CUDA error: see the message */
+  RECKIT_CUDA_FAILED = 3,        /* any other CUDA error: see the message */
+  RECKIT_CUDA_INVALID = 4        /* arguments outside what this entry point takes (e.g. k too large): fall back */
 };
 
 typedef int (*reckit_cuda_abi_version_fn)(void);
@@ -27,3 +28,53 @@ typedef int (*reckit_cuda_probe_fn)(int* count, char* message, size_t message_si
 /* Uniform floats in [low, high) from Philox (seed, stream), computed on device 0, copied to host_out. */
 typedef int (*reckit_cuda_philox_uniform_fn)(float* host_out, size_t n, uint64_t seed, uint64_t stream, float low,
                                              float high, char* message, size_t message_size);
+/* The build's backend ("cuda", or "emulated" for the test build) and device 0's name. */
+typedef int (*reckit_cuda_describe_fn)(char* backend, size_t backend_size, char* device, size_t device_size);
+
+/* Exact top-k by inner product: for each of the n queries (n x dim, already normalized by the caller for
+ * cosine), the k best rows of `matrix` (rows x dim, row-major) in the order "higher score, then smaller
+ * row_ids[row]". ids_out / scores_out are n x k; slots past the number of rows get id -1 and score -inf.
+ * k <= RECKIT_CUDA_TOPK_MAX_K (else RECKIT_CUDA_INVALID). slice_rows: rows per scanning block (0 = automatic;
+ * tests force small slices to exercise the merge). */
+#define RECKIT_CUDA_TOPK_MAX_K 256
+typedef int (*reckit_cuda_topk_f32_fn)(const float* matrix, size_t rows, size_t dim, const uint64_t* row_ids,
+                                       const float* queries, size_t n, size_t k, size_t slice_rows, int64_t* ids_out,
+                                       float* scores_out, char* message, size_t message_size);
+
+/* Pooled embedding lookup (core/embedding_table.h's contract): table rows x dim; ids[n] < rows (checked);
+ * offsets[bags] (offsets[0] == 0, non-decreasing, <= n; null: every id is its own bag and bags == n);
+ * weights[n] or null; mode 0 sum, 1 mean, 2 max. out: bags x dim; an empty bag gives zeros. */
+typedef int (*reckit_cuda_embedding_bag_fn)(const float* table, size_t rows, size_t dim, const uint32_t* ids,
+                                            size_t n, const uint32_t* offsets, size_t bags, const float* weights,
+                                            int mode, float* out, char* message, size_t message_size);
+
+/* The sparse backward of a sum/mean bag (max: RECKIT_CUDA_INVALID): every touched row once, rows ascending,
+ * its gradient summed over its occurrences in position order (deterministic: no float atomics).
+ * rows_out[n] and grads_out[n x dim] have room for n rows; *touched receives how many were written. */
+typedef int (*reckit_cuda_embedding_bag_backward_fn)(size_t rows, size_t dim, const uint32_t* ids, size_t n,
+                                                     const uint32_t* offsets, size_t bags, const float* weights,
+                                                     int mode, const float* grad_out, uint32_t* rows_out,
+                                                     float* grads_out, size_t* touched, char* message,
+                                                     size_t message_size);
+
+/* Row-major float32 GEMM with the fused epilogue (core/gemm.h's contract):
+ * C[m x n] = act(alpha * op(A) * op(B) + beta * C + bias), op(X) = X or X^T; A is (trans_a ? k x m : m x k) with
+ * row stride lda, B is (trans_b ? n x k : k x n) with row stride ldb, C has row stride ldc (its gaps are kept);
+ * bias: n values or null; activation: 0 linear, 1 relu, 2 leaky_relu (slope), 3 tanh, 4 sigmoid.
+ * beta == 0 never reads C's values. */
+typedef int (*reckit_cuda_gemm_f32_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                                       const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+                                       size_t ldc, const float* bias, int activation, float slope, char* message,
+                                       size_t message_size);
+
+/* The fused sparse optimizer step (core/embedding_optimizers.h): the bag backward above, then each touched row
+ * updated once with its summed gradient. table (rows x dim) is updated in place; state_a (Adagrad sums, Adam m)
+ * and state_b (Adam v) are rows x dim, steps (Adam's per-row step counts) rows, each null when the optimizer
+ * does not use it. optimizer: 0 SGD, 1 Adagrad, 2 Adam. *touched receives the number of rows updated. */
+typedef int (*reckit_cuda_embedding_sparse_step_fn)(float* table, size_t rows, size_t dim, float* state_a,
+                                                    float* state_b, uint32_t* steps, int optimizer, float lr,
+                                                    float weight_decay, float eps, float beta1, float beta2,
+                                                    const uint32_t* ids, size_t n, const uint32_t* offsets,
+                                                    size_t bags, const float* weights, int mode,
+                                                    const float* grad_out, size_t* touched, char* message,
+                                                    size_t message_size);

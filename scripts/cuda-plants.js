@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Shows that the CUDA conformance suite catches kernel bugs: for each planted bug below, plant it in a copy of
+// native/ (build/cuda-plants/), build the emulated library from that copy and run the suite. Every plant must
+// make at least one case fail; prints how many did. `npm run test:cuda-plants [name...]`.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { buildEmulated } = require('./build-cuda-emulated');
+const { runSuite } = require('./test-emulated');
+
+const root = path.join(__dirname, '..');
+
+const PLANTS = [
+  {
+    name: 'topk-missing-syncthreads',
+    what: 'top-k scoring: no __syncthreads between reading a tile and loading the next one',
+    file: 'native/cuda/topk.cu',
+    find: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n      __syncthreads();\n',
+    replace: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n',
+  },
+  {
+    name: 'topk-row-tail-off-by-one',
+    what: 'top-k: the row one past the end of a slice is offered as a hit',
+    file: 'native/cuda/topk.cu',
+    find: 'list.offer(acc, static_cast<unsigned>(row), row < r1, row_ids, lane);',
+    replace: 'list.offer(acc, static_cast<unsigned>(row), row <= r1, row_ids, lane);',
+  },
+  {
+    name: 'gemm-missing-syncthreads',
+    what: 'GEMM: no __syncthreads after the products, so the next slice overwrites tiles still being read',
+    file: 'native/cuda/gemm.cu',
+    find: '        for (unsigned v = 0; v < kMicro; ++v) acc[u][v] += av[u] * bv[v];\n    }\n    __syncthreads();\n',
+    replace: '        for (unsigned v = 0; v < kMicro; ++v) acc[u][v] += av[u] * bv[v];\n    }\n',
+  },
+  {
+    name: 'gemm-depth-tail-off-by-one',
+    what: 'GEMM: the element one past k is read into the last slice',
+    file: 'native/cuda/gemm.cu',
+    find: '  if (i >= g.m || p >= g.k) return 0.0f;',
+    replace: '  if (i >= g.m || p > g.k) return 0.0f;',
+  },
+  {
+    name: 'embedding-dim-tail-off-by-one',
+    what: 'embedding bags: the thread one past the last dimension writes',
+    file: 'native/cuda/embedding.cu',
+    find: '  if (d >= dim) return;',
+    replace: '  if (d > dim) return;',
+  },
+  {
+    name: 'backward-scan-missing-syncthreads',
+    what: 'bag backward: the segment scan reads a neighbour before it is updated (no __syncthreads)',
+    file: 'native/cuda/embedding_backward.cu',
+    find: '    const unsigned add = t >= offset ? partial[t - offset] : 0u;\n    __syncthreads();\n',
+    replace: '    const unsigned add = t >= offset ? partial[t - offset] : 0u;\n',
+  },
+  {
+    name: 'adam-step-count-off-by-one',
+    what: 'sparse Adam: the bias correction uses the step count before this step',
+    file: 'native/cuda/embedding_backward.cu',
+    find: 'reckit::adam_correction(steps[segment_row[s]] + 1, lr, beta1, beta2);',
+    replace: 'reckit::adam_correction(steps[segment_row[s]], lr, beta1, beta2);',
+  },
+  {
+    name: 'philox-tail-off-by-one',
+    what: 'Philox fill: the last block writes one value past n',
+    file: 'native/cuda/philox_fill.cu',
+    find: 'for (size_t j = 0; j < 4 && first + j < n; ++j)',
+    replace: 'for (size_t j = 0; j < 4 && first + j <= n; ++j)',
+  },
+];
+
+// Plants `p` in the planting tree's copy of its file; returns a function that takes it out again.
+function plant(p, tree) {
+  const file = path.join(tree, p.file);
+  const text = fs.readFileSync(file, 'utf8');
+  const count = text.split(p.find).length - 1;
+  if (count !== 1) throw new Error(`plant ${p.name}: expected its text once in ${p.file}, found ${count} (update the plant)`);
+  fs.writeFileSync(file, text.replace(p.find, p.replace));
+  return () => fs.writeFileSync(file, text);
+}
+
+// Runs the suite on `library`: { total, caught, failed: names of the failing cases, crash }. A planted bug
+// may also crash the suite (a kernel writing far out of bounds corrupts the emulating process, where a GPU
+// would report an illegal address): that is a catch too, reported with the file that was running.
+function suiteResult(library, selftest) {
+  const { status, signal, output } = runSuite(library, selftest, { capture: true });
+  const clean = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const total = Number((clean.match(/Total:\s+(\d+)/) || [])[1] || 0);
+  const passed = Number((clean.match(/Passed:\s+(\d+)/) || [])[1] || 0);
+  const failed = [...clean.matchAll(/FAIL\s+.*?"(.*)"/g)].map((m) => m[1]);
+  let crash = null;
+  if (!/Total:/.test(clean) && status !== 0) {
+    const files = [...clean.matchAll(/^(\S+\.conformance\.ts)$/gm)].map((m) => m[1]);
+    crash = `the suite crashed in ${files.length ? files[files.length - 1] : '?'} (${signal ?? `exit ${status}`})`;
+  }
+  return { total, caught: total - passed, failed, clean, crash };
+}
+
+// First the unplanted sources: the suite must pass on them, or the counts below would mean nothing.
+const baseline = buildEmulated(root, path.join(root, 'build', 'cuda-emulated'));
+const clean = suiteResult(baseline.library, baseline.selftest);
+if (clean.total === 0 || clean.caught !== 0) {
+  console.error(`reckit: the conformance suite does not pass on the unplanted sources (${clean.caught} of ${clean.total} fail)`);
+  console.error(clean.clean);
+  process.exit(1);
+}
+console.log(`unplanted sources: ${clean.total} of ${clean.total} cases pass`);
+
+// One copy of native/ and one build tree for every plant, so each rebuild compiles only the planted file.
+const tree = path.join(root, 'build', 'cuda-plants');
+fs.rmSync(path.join(tree, 'native'), { recursive: true, force: true });
+fs.cpSync(path.join(root, 'native'), path.join(tree, 'native'), { recursive: true });
+
+const wanted = process.argv.slice(2);
+let uncaught = 0;
+for (const p of PLANTS.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
+  const unplant = plant(p, tree);
+  try {
+    const { library, selftest } = buildEmulated(tree, path.join(tree, 'build'));
+    const { total, caught, failed: failedNames, crash } = suiteResult(library, selftest);
+    if (caught === 0 && !crash) uncaught++;
+    const verdict = crash ? `caught: ${crash}` : caught === 0 ? 'NOT CAUGHT' : `caught by ${caught} of ${total} cases`;
+    console.log(`plant ${p.name} (${p.what}): ${verdict}`);
+    for (const name of failedNames) console.log(`    ${name}`);
+  } finally {
+    unplant();
+  }
+}
+process.exit(uncaught === 0 ? 0 : 1);

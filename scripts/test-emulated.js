@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The CUDA conformance suite (test/conformance/*.conformance.ts) against a CUDA library:
+//   node scripts/test-emulated.js                    build the emulated library (g++) and run the suite on it
+//   node scripts/test-emulated.js --library <file>   run it on a given library (e.g. the nvcc build on a GPU)
+//   ... --source <root> --out <dir>                  build the emulated library from another tree (planted bugs)
+// The addon itself is the normal build (build/Release); the library is chosen with RECKIT_CUDA_LIBRARY.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { buildEmulated } = require('./build-cuda-emulated');
+
+const root = path.join(__dirname, '..');
+
+function option(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : undefined;
+}
+
+// Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
+// then { status, signal, output }).
+function runSuite(library, selftest, { capture = false } = {}) {
+  const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+  const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
+  if (selftest) env.RECKIT_CUDA_EMU_SELFTEST = selftest;
+  const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', 'test/conformance', '\\.conformance\\.ts$'], {
+    cwd: root,
+    env,
+    stdio: capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+  });
+  const status = r.status === null ? 1 : r.status;
+  return capture ? { status, signal: r.signal, output: `${r.stdout}${r.stderr}` } : status;
+}
+
+module.exports = { runSuite };
+
+if (require.main === module) {
+  let library = option('--library');
+  let selftest;
+  if (!library) {
+    try {
+      ({ library, selftest } = buildEmulated(option('--source') ?? root, option('--out') ?? path.join(root, 'build', 'cuda-emulated')));
+    } catch (error) {
+      console.error(`reckit: building the emulated CUDA library failed: ${error.message}`);
+      process.exit(1);
+    }
+  }
+  process.exit(runSuite(library, selftest));
+}
