@@ -61,6 +61,13 @@ const PLANTS = [
     replace: 'reckit::adam_correction(steps[segment_row[s]], lr, beta1, beta2);',
   },
   {
+    name: 'loss-reduction-missing-syncthreads',
+    what: 'loss: the block tree reduction reads partial sums before the previous level is written',
+    file: 'native/cuda/elementwise.cu',
+    find: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n    __syncthreads();\n  }\n  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];',
+    replace: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n  }\n  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];',
+  },
+  {
     name: 'philox-tail-off-by-one',
     what: 'Philox fill: the last block writes one value past n',
     file: 'native/cuda/philox_fill.cu',

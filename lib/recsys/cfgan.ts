@@ -45,7 +45,7 @@ export interface CfganFitOptions extends FitOptions {
   signal?: AbortSignal;
 }
 
-interface Settings {
+export interface Settings {
   generator: LayerSpec[];
   discriminator: LayerSpec[];
   noiseDim: number;

@@ -1,6 +1,6 @@
 // Kernel-level entry points of the CUDA backend (cudaTopk, cudaEmbeddingBag, cudaEmbeddingBagBackward,
-// cudaEmbeddingStep, cudaGemm): typed arrays in, typed arrays out, each one call into the loaded reckit_cuda
-// library. Internal: the conformance suite compares them with the CPU ops (the public objects' `device`
+// cudaEmbeddingStep, cudaGemm, cudaLoss, cudaAdam): typed arrays in, typed arrays out, each one call into the
+// loaded reckit_cuda library. Internal: the conformance suite compares them with the CPU ops (the public objects' `device`
 // option is not wired to them yet, see docs/cuda.md).
 #include <napi.h>
 
@@ -207,6 +207,45 @@ Napi::Value cuda_gemm(const Napi::CallbackInfo& args) {
   });
 }
 
+// cudaLoss(kind, output, target) -> { loss, grad }: the mean loss and dL/d(output) of the mean (like mlpLoss).
+Napi::Value cuda_loss(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const int kind = static_cast<int>(integer_arg(args[0], "kind", 0, 1));
+    const ArrayView<float> z = float32_array(args[1], "output");
+    const ArrayView<float> y = float32_array(args[2], "target");
+    require(z.length == y.length, ErrorCode::DimMismatch, "output and target must have the same length");
+    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), z.length);
+    double mean = 0.0;
+    char message[512] = {0};
+    raise_for(api().loss_f32(kind, z.data, y.data, z.length, grad.Data(),
+                             z.length ? 1.f / static_cast<float>(z.length) : 1.f, &mean, message, sizeof message),
+              message);
+    Napi::Object o = Napi::Object::New(args.Env());
+    o.Set("loss", mean);
+    o.Set("grad", grad);
+    return o;
+  });
+}
+
+// cudaAdam(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step): params, m and v updated in place.
+Napi::Value cuda_adam(const Napi::CallbackInfo& args) {
+  return translate_errors(args.Env(), [&]() -> Napi::Value {
+    const ArrayView<float> p = float32_array(args[0], "params");
+    const ArrayView<float> g = float32_array(args[1], "grads");
+    const ArrayView<float> m = float32_array(args[2], "m");
+    const ArrayView<float> v = float32_array(args[3], "v");
+    require(g.length == p.length && m.length == p.length && v.length == p.length, ErrorCode::DimMismatch,
+            "params, grads, m and v must have the same length");
+    const auto f = [&](size_t i, const char* name) { return static_cast<float>(number_arg(args[i], name)); };
+    const uint64_t step = static_cast<uint64_t>(integer_arg(args[9], "step", 1, int64_t{1} << 52));
+    char message[512] = {0};
+    raise_for(api().adam_f32(p.data, g.data, m.data, v.data, p.length, f(4, "lr"), f(5, "beta1"), f(6, "beta2"),
+                             f(7, "eps"), f(8, "weightDecay"), step, message, sizeof message),
+              message);
+    return args.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
@@ -215,6 +254,8 @@ void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaEmbeddingBagBackward",
               Napi::Function::New(env, cuda_embedding_bag_backward, "cudaEmbeddingBagBackward"));
   exports.Set("cudaEmbeddingStep", Napi::Function::New(env, cuda_embedding_step, "cudaEmbeddingStep"));
+  exports.Set("cudaLoss", Napi::Function::New(env, cuda_loss, "cudaLoss"));
+  exports.Set("cudaAdam", Napi::Function::New(env, cuda_adam, "cudaAdam"));
   exports.Set("cudaGemm", Napi::Function::New(env, cuda_gemm, "cudaGemm"));
 }
 

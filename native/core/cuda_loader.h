@@ -16,6 +16,8 @@ struct CudaApi {
   reckit_cuda_embedding_bag_backward_fn embedding_bag_backward = nullptr;
   reckit_cuda_embedding_sparse_step_fn embedding_sparse_step = nullptr;
   reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
+  reckit_cuda_loss_f32_fn loss_f32 = nullptr;
+  reckit_cuda_adam_f32_fn adam_f32 = nullptr;
 };
 
 struct CudaStatus {

@@ -78,3 +78,14 @@ typedef int (*reckit_cuda_embedding_sparse_step_fn)(float* table, size_t rows, s
                                                     size_t bags, const float* weights, int mode,
                                                     const float* grad_out, size_t* touched, char* message,
                                                     size_t message_size);
+
+/* The mean loss over n elements (core/losses.h): kind 0 BCE with logits, 1 MSE; *mean_out = (1/n) sum loss_i
+ * (summed in double, deterministically); grad_out[i] = dL_i/dz_i * scale when grad_out is not null. */
+typedef int (*reckit_cuda_loss_f32_fn)(int kind, const float* z, const float* y, size_t n, float* grad_out,
+                                       float scale, double* mean_out, char* message, size_t message_size);
+
+/* One dense Adam step t (1-based) over n parameters in place (core/optimizers.h, PyTorch's arrangement, L2
+ * weight decay added to the gradient). */
+typedef int (*reckit_cuda_adam_f32_fn)(float* params, const float* grads, float* m, float* v, size_t n, float lr,
+                                       float beta1, float beta2, float eps, float weight_decay, uint64_t step,
+                                       char* message, size_t message_size);

@@ -26,9 +26,11 @@ inline int status_of(cudaError_t err) {
   }
 }
 
-// Throws a Failure naming `what` when err is not cudaSuccess.
+// Throws a Failure naming `what` when err is not cudaSuccess. The runtime also records the error as the
+// thread's last error; it is cleared here, or the next launch's check would report it again.
 inline void check(cudaError_t err, const char* what) {
   if (err == cudaSuccess) return;
+  cudaGetLastError();
   throw Failure{status_of(err), std::string(what) + ": " + cudaGetErrorString(err) + " (" + cudaGetErrorName(err) + ")"};
 }
 

@@ -36,6 +36,13 @@ export const cuda = {
     return native().cudaEmbeddingStep(table, rows, dim, stateA, stateB, steps, optimizer, h.lr, h.weightDecay, h.eps,
       h.beta1, h.beta2, ids, offsets, weights, mode, gradOut);
   },
+  loss(kind: 0 | 1, output: Float32Array, target: Float32Array): { loss: number; grad: Float32Array } {
+    return native().cudaLoss(kind, output, target);
+  },
+  adam(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, step: number): void {
+    native().cudaAdam(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step);
+  },
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, bias: Float32Array | null,
     activation: number, slope: number): Float32Array {

@@ -82,7 +82,7 @@ test('topk: a k above the library limit is refused with a RangeError code', () =
 });
 
 if (backend === 'emulated') {
-  test('topk: device out-of-memory is ERR_RECKIT_OUT_OF_MEMORY, not a crash (emulated memory limit)', () => {
+  test('topk: device out-of-memory is ERR_RECKIT_OUT_OF_MEMORY, not a crash, and the next call works (emulated memory limit)', () => {
     process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = '4096';
     try {
       const rows = 1000, dim = 8;
@@ -95,6 +95,9 @@ if (backend === 'emulated') {
     } finally {
       delete process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT;
     }
+    // The failed allocation must not linger as the runtime's last error and fail the next call.
+    const ok = cuda.topk(new Float32Array([1, 0, 0, 1]), 2, 2, new BigUint64Array([5n, 6n]), new Float32Array([0, 1]), 1, 1);
+    assert.equal(Array.from(ok.ids), [6n]);
   });
 }
 
