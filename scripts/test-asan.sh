@@ -23,5 +23,8 @@ PATTERN=${1:-'^(?!(cli|bench-harness|tabular-cli|tabular-quality|recsys-evaluate
 export RECKIT_NATIVE_PATH="$PWD/$ADDON"
 export LD_PRELOAD="$LIBASAN $LIBUBSAN"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1:detect_stack_use_after_return=0:handle_segv=0"
+# GCC 12's ASan aborts on a failed operator new (even with allocator_may_return_null=1) where the normal
+# build throws std::bad_alloc: the bad-input matrix leaves out its out-of-memory cases here.
+export RECKIT_MATRIX_SKIP_OOM=1
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 npx uvu -r tsx/cjs test "$PATTERN"

@@ -4,7 +4,7 @@
  * that the subject's fingerprint is unchanged, and that the subject still serves a valid call.
  */
 import { CosineIndex, EmbeddingTable, Gan, Mlp } from '../../lib/index';
-import { DISPOSED, OK, type Expect } from './bad-values';
+import { DISPOSED, OK, OOM, type Expect } from './bad-values';
 import { ENTRY_POINTS, indexSubject, type Entry } from './entry-points';
 
 export interface BadCase {
@@ -41,7 +41,11 @@ export function generateCases(entries: Entry[] = ENTRY_POINTS): BadCase[] {
       if (e.async) out.push({ entry: e, name: `${e.name}: dispose while in flight`, kind: 'dispose-in-flight', args: validArgs(e), expect: OK });
     }
   }
-  return out.map((c, id) => ({ ...c, id }));
+  // Under ASan (scripts/test-asan.sh) a failed `operator new` aborts even with allocator_may_return_null=1
+  // (GCC 12's libasan), where a normal build throws std::bad_alloc (ERR_RECKIT_OUT_OF_MEMORY): those
+  // cases run in the normal suite only.
+  const kept = process.env.RECKIT_MATRIX_SKIP_OOM === '1' ? out.filter((c) => c.expect !== OOM) : out;
+  return kept.map((c, id) => ({ ...c, id }));
 }
 
 type Outcome = { value: unknown } | { error: unknown } | { syncThrow: unknown };
