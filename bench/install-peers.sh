@@ -15,7 +15,7 @@ if command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     libopenblas0-pthread python3-numpy python3-faiss python3-torch >/dev/null
   # Select OpenBLAS explicitly: its alternatives win in auto mode, but a manual choice made earlier would stick.
-  arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+  arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
   for lib in libblas.so.3 liblapack.so.3; do
     target="/usr/lib/$arch/openblas-pthread/$lib"
     if [ -e "$target" ]; then

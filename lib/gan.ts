@@ -104,7 +104,7 @@ export interface GanSampleOptions {
   seed?: number | bigint;
 }
 
-interface Description {
+export interface Description {
   dataDim: number;
   noiseDim: number;
   conditionDim: number;

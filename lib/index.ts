@@ -21,7 +21,7 @@ export type { Table, QualityReport, QualityOptions, Span } from './tabular';
 export { Mlp, computeLoss } from './mlp';
 export type { MlpOptions, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
 export { Gan } from './gan';
-export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions, OutputSpan, ConditionLink, SpanKind } from './gan';
+export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions, OutputSpan, ConditionLink, SpanKind, Description as GanDescription } from './gan';
 export { CosineIndex } from './cosine-index';
 export type {
   CosineIndexOptions, FromTableOptions, Metric, Storage, Ids, Id, Exclusions, SearchOptions, SearchResult, MemoryUsage,

@@ -131,6 +131,14 @@ test('reckit demo --data FILE runs on an interaction file and writes JSON', asyn
   assert.match(report.examples[0].recommendations[0].label, /^item m\d+$/);
 });
 
+test('reckit demo --small (what npm start -- --small runs) completes every step', async () => {
+  const r = await cli(['demo', '--small', '--show', '1']);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, '500 customers');
+  assert.match(r.out, /\[7\/7\] recommend top-10/);
+  assert.match(r.out, /^done in /m);
+});
+
 test('bad options exit 2 with a message', async () => {
   const missing = await cli(['demo', '--data', join(dir, 'no-such-file.csv')]);
   assert.is(missing.code, 2);
@@ -141,6 +149,11 @@ test('bad options exit 2 with a message', async () => {
   const models = await cli(['demo', '--models', 'nope']);
   assert.is(models.code, 2);
   assert.match(models.err, /'nope' not available/);
+  const single = join(dir, 'single.csv');
+  writeFileSync(single, 'user,item\na,x\nb,y\nc,x\n');
+  const nothing = await cli(['demo', '--data', single]);
+  assert.is(nothing.code, 2);
+  assert.match(nothing.err, /no held-out interactions/);
   const unknown = await cli(['demo', '--colour']);
   assert.is(unknown.code, 2);
 });

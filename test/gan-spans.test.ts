@@ -3,7 +3,7 @@
 // with spans, condition links and packing (training, save/load round trip, bad input).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Gan, type OutputSpan } from '../lib/index';
+import { Gan, readSafetensors, writeSafetensors, type OutputSpan } from '../lib/index';
 import { conditionLoss, gumbelNoise, spanBackward, spanForward } from '../lib/gan-spans';
 
 const spans: OutputSpan[] = [
@@ -201,6 +201,21 @@ test('a Gan with spans, condition links and pac learns a conditional one-hot and
   } catch (e) {
     assert.is((e as { code?: string }).code, 'ERR_RECKIT_OUT_OF_RANGE');
   }
+});
+
+test('a file written before spans existed (no outputSpans/tau/conditionLinks/pac) loads as a plain Gan', () => {
+  const gan = new Gan({ dataDim: 3, noiseDim: 2, generator: [{ units: 4, activation: 'relu' }], discriminator: [], outputActivation: 'tanh', seed: 2 });
+  const content = readSafetensors(gan.toBuffer());
+  const config = JSON.parse(content.metadata['gan.config']);
+  for (const key of ['outputSpans', 'tau', 'conditionLinks', 'conditionLossWeight', 'pac']) delete config[key];
+  const metadata = { ...content.metadata, 'gan.config': JSON.stringify(config) };
+  delete metadata['reckit.xxh64'];
+  const old = Gan.fromBuffer(writeSafetensors(null, content.tensors, metadata));
+  const d = old.describe();
+  assert.is(d.pac, 1);
+  assert.equal(d.outputSpans, []);
+  assert.is(d.outputActivation, 'tanh');
+  assert.equal(Array.from(old.sample(4, { seed: 3 })), Array.from(gan.sample(4, { seed: 3 })));
 });
 
 test.run();

@@ -31,8 +31,8 @@ function randomIds(n: number, rows: number, seed: number): Uint32Array {
   return out;
 }
 
-// One PyTorch process per run: times EmbeddingBag forward, forward+backward+SGD and +SparseAdam, and
-// F.embedding (gather) at each thread count; prints one JSON line of median milliseconds.
+// One PyTorch process per thread count: times EmbeddingBag forward, forward+backward+SGD and +SparseAdam,
+// and F.embedding (gather); prints one JSON line of median milliseconds.
 const TORCH_SCRIPT = (s: Sizes, threads: number[], minSeconds: number) => `
 import json, time, torch
 torch.manual_seed(0)
@@ -123,6 +123,8 @@ export const embeddingSuite: Suite = {
     // Outputs reused across iterations, as a training loop would (the `out` option).
     const pooled = new Float32Array(s.bags * s.dim);
     const gathered = new Float32Array(n * s.dim);
+    let torchVersion = '';
+    let torchSkipped = false;
     try {
       for (const threads of threadCounts) {
         setThreads(threads);
@@ -140,6 +142,24 @@ export const embeddingSuite: Suite = {
         push('adam', 'reckit', threads, adam.medianMs, false);
         const gather = timeSync(() => table.lookup(ids, { out: gathered }), { minSeconds });
         push('gather', 'reckit', threads, gather.medianMs, true);
+        // PyTorch at the same thread count right after ours, so load drift on a shared machine skews the
+        // ratio as little as possible (one process per thread count).
+        const torch = torchSkipped ? null : await runPython(TORCH_SCRIPT(s, [threads], minSeconds), { OMP_NUM_THREADS: String(threads) });
+        if (torch && torch.ok) {
+          const version = torch.value.version as string;
+          if (!torchVersion) {
+            ctx.note(`PyTorch ${version} BLAS: ${describeBlas(torch.value.blas as string[]).text} (EmbeddingBag itself does not call BLAS)`);
+          }
+          torchVersion = version;
+          const r = torch.value[String(threads)] as Record<string, number>;
+          push('forward', `torch ${version} EmbeddingBag`, threads, r.forward, true);
+          push('sgd', `torch ${version} EmbeddingBag sparse SGD`, threads, r.sgd, false);
+          push('adam', `torch ${version} EmbeddingBag SparseAdam`, threads, r.adam, false);
+          push('gather', `torch ${version} F.embedding`, threads, r.gather, true);
+        } else if (torch) {
+          torchSkipped = true;
+          ctx.note(`PyTorch skipped: ${torch.reason}`);
+        }
       }
     } finally {
       setThreads(0);
@@ -186,20 +206,8 @@ export const embeddingSuite: Suite = {
     }
     table.dispose();
 
-    const torch = await runPython(TORCH_SCRIPT(s, threadCounts, minSeconds));
-    if (torch.ok) {
-      const version = torch.value.version as string;
-      ctx.note(`PyTorch ${version} BLAS: ${describeBlas(torch.value.blas as string[]).text} (EmbeddingBag itself does not call BLAS)`);
-      for (const threads of threadCounts) {
-        const r = torch.value[String(threads)] as Record<string, number>;
-        push('forward', `torch ${version} EmbeddingBag`, threads, r.forward, true);
-        push('sgd', `torch ${version} EmbeddingBag sparse SGD`, threads, r.sgd, false);
-        push('adam', `torch ${version} EmbeddingBag SparseAdam`, threads, r.adam, false);
-        push('gather', `torch ${version} F.embedding`, threads, r.gather, true);
-      }
+    if (torchVersion) {
       ctx.note('Adam: reckit keeps a step count per row (lazy Adam); torch SparseAdam one per tensor. Same work per touched row.');
-    } else {
-      ctx.note(`PyTorch skipped: ${torch.reason}`);
     }
     return out;
   },

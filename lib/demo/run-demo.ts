@@ -4,6 +4,7 @@
  * standard error so "helps" means more than noise) → evaluation against TopPop → top-10 lists with item
  * names for a few customers. Prints as it goes and returns everything it printed as numbers.
  */
+import { invalidArg } from '../errors';
 import { clean, type CleanReport } from '../recsys/clean';
 import { evaluateModel, sparsestUsers, type ModelResult } from '../recsys/evaluate';
 import type { RawId } from '../recsys/interactions';
@@ -145,6 +146,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   // 3. Split.
   const split: Split = ratioSplit(cleaned.interactions, { ratio: 0.75, seed });
   const train = split.train;
+  if (split.test.users.length === 0) {
+    throw invalidArg('the 75/25 split left no held-out interactions (every user has a single one?): nothing to evaluate');
+  }
   log(`[3/7] split     ${split.description}: ${train.users.length} train / ${split.test.users.length} test rows (${step('split')})`);
 
   // 4. Train: the chosen models, CFGAN (also the augmentation's generator) and the TopPop baseline.

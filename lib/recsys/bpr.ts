@@ -44,7 +44,7 @@ export interface BprFitOptions extends FitOptions {
   signal?: AbortSignal;
 }
 
-interface BprConfig {
+export interface BprConfig {
   factors: number;
   epochs: number;
   lr: number;

@@ -21,7 +21,7 @@ export interface EvaluateProgress {
 }
 
 export interface EvaluateOptions {
-  /** Cut-off of the @k metrics (default 10). */
+  /** Cut-off of the \@k metrics (default 10). */
   k?: number;
   /** `'full'` (default): rank all unseen items; `'sampled'`: rank each test item among `negatives` sampled items. */
   protocol?: Protocol;

@@ -102,7 +102,7 @@ export function parseInteractions(text: string, options: LoadOptions = {}, sourc
 }
 
 /**
- * Like {@link parseInteractions}, yielding to the event loop every {@link LINES_PER_SLICE} lines so a
+ * Like {@link parseInteractions}, yielding to the event loop every `LINES_PER_SLICE` (65536) lines so a
  * large file does not stall timers and requests while it parses.
  */
 export async function parseInteractionsAsync(text: string, options: LoadOptions = {}, source = 'input'): Promise<LoadResult> {

@@ -2,6 +2,8 @@
 #include "binding/args.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 
 #include "core/error.h"
 
@@ -65,6 +67,21 @@ uint64_t seed_arg(const Napi::Value& value, const char* name) {
 std::string string_arg(const Napi::Value& value, const char* name) {
   if (!value.IsString()) fail(ErrorCode::InvalidArg, std::string(name) + " must be a string");
   return value.As<Napi::String>().Utf8Value();
+}
+
+size_t checked_js_bytes(size_t count, size_t element_size) {
+  if (element_size != 0 && count > SIZE_MAX / element_size) fail(ErrorCode::OutOfMemory, "the result is too large to allocate");
+  const size_t bytes = count * element_size;
+  // Below this, a failure is as unlikely as anywhere else in Node; above it, ask the allocator first.
+  constexpr size_t kProbeFrom = size_t{64} << 20;
+  if (bytes >= kProbeFrom) {
+    void* probe = std::malloc(bytes);
+    if (probe == nullptr) {
+      fail(ErrorCode::OutOfMemory, "cannot allocate a result of " + std::to_string(bytes) + " bytes");
+    }
+    std::free(probe);
+  }
+  return bytes;
 }
 
 Napi::Value option(const Napi::Value& options, const char* key) {

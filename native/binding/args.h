@@ -26,6 +26,16 @@ double number_arg(const Napi::Value& value, const char* name);
 uint64_t seed_arg(const Napi::Value& value, const char* name);
 std::string string_arg(const Napi::Value& value, const char* name);
 
+// The element count of a typed array the binding is about to create, checked first: V8 aborts the
+// whole process when it cannot allocate an ArrayBuffer, so a size the machine cannot hold must become
+// ERR_RECKIT_OUT_OF_MEMORY here instead. Large sizes are probed with a real allocation.
+size_t checked_js_bytes(size_t count, size_t element_size);
+template <typename T>
+size_t js_length(size_t count) {
+  checked_js_bytes(count, sizeof(T));
+  return count;
+}
+
 // Optional property of an options object (undefined when the object or the property is missing).
 Napi::Value option(const Napi::Value& options, const char* key);
 

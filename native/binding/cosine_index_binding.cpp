@@ -193,7 +193,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
   Napi::Value get(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       const uint64_t id = single_id(args[0], "id");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), index_->dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(index_->dim()));
       if (!index_->get(id, out.Data())) return args.Env().Undefined();
       return out;
     });
@@ -274,15 +274,15 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     }
     job->bigint = args[6].IsBoolean() && args[6].As<Napi::Boolean>().Value();
     const size_t slots = n * static_cast<size_t>(k);
-    Napi::Float32Array scores = Napi::Float32Array::New(env, slots);
+    Napi::Float32Array scores = Napi::Float32Array::New(env, js_length<float>(slots));
     job->scores = scores.Data();
     Napi::TypedArray ids;
     if (job->bigint) {
-      auto a = Napi::BigInt64Array::New(env, slots);
+      auto a = Napi::BigInt64Array::New(env, js_length<int64_t>(slots));
       job->ids_js = a.Data();
       ids = a;
     } else {
-      auto a = Napi::Float64Array::New(env, slots);
+      auto a = Napi::Float64Array::New(env, js_length<double>(slots));
       job->ids_js = a.Data();
       ids = a;
     }

@@ -109,7 +109,7 @@ Napi::Value step_object(Napi::Env env, const EmbeddingTable::StepResult& r, bool
 
 // The caller's `out` Float32Array when given (checked to hold exactly `length` floats), else a new one.
 Napi::Float32Array output(Napi::Env env, const Napi::Value& out, size_t length) {
-  if (out.IsUndefined() || out.IsNull()) return Napi::Float32Array::New(env, length);
+  if (out.IsUndefined() || out.IsNull()) return Napi::Float32Array::New(env, js_length<float>(length));
   const ArrayView<float> view = float32_array(out, "out");
   require(view.length == length, ErrorCode::DimMismatch,
           "out must have " + std::to_string(length) + " floats (got " + std::to_string(view.length) + ")");

@@ -85,7 +85,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
   Napi::Value get(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       const size_t row = static_cast<size_t>(integer_arg(args[0], "row", 0, int64_t{1} << 32));
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), table_->dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(table_->dim()));
       table_->get_row(row, out.Data());
       return out;
     });
@@ -102,7 +102,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value data(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), table_->rows() * table_->dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(table_->rows() * table_->dim()));
       table_->copy_all(out.Data());
       return out;
     });

@@ -229,7 +229,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       GanPtr g = live();
       const SampleRequest r = sample_request(*g, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.n * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.n * g->config().data_dim));
       g->sample(r.n, r.condition, r.per_row, r.seed, r.stream, out.Data());
       return out;
     });
@@ -239,7 +239,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       GanPtr g = live();
       const SampleRequest r = sample_request(*g, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.n * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.n * g->config().data_dim));
       float* out_data = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       return run_async(
@@ -255,7 +255,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       const ArrayView<float> noise = float32_array(args[0], "noise");
       const size_t rows = rows_arg(noise, g->config().noise_dim, "noise");
       const float* conditions = conditions_arg(*g, args[1], rows, "conditions");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * g->config().data_dim);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * g->config().data_dim));
       g->generate(noise.data, conditions, rows, out.Data());
       return out;
     });
@@ -270,7 +270,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       const float* conditions = conditions_arg(*g, args[1], rows, "conditions");
       require(rows % g->config().pac == 0, ErrorCode::DimMismatch,
               "data rows must be a multiple of pac (" + std::to_string(g->config().pac) + ")");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows / g->config().pac);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows / g->config().pac));
       g->discriminate(data.data, conditions, rows, out.Data());
       return out;
     });

@@ -198,7 +198,7 @@ GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
 // The output: the caller's c, or a new zero-initialized m×n array.
 Napi::Float32Array output(const Napi::CallbackInfo& args, GemmCall& call) {
   if (call.c) return args[2].As<Napi::Float32Array>();
-  Napi::Float32Array out = Napi::Float32Array::New(args.Env(), call.m * call.n);
+  Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(call.m * call.n));
   call.c = out.ElementLength() ? reinterpret_cast<float*>(static_cast<uint8_t*>(out.ArrayBuffer().Data()) +
                                                           out.ByteOffset())
                                : nullptr;

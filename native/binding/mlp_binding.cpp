@@ -110,7 +110,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->output_dim()));
       float* out_data = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       return run_async(
@@ -137,7 +137,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->output_dim()));
       run_predict(*s, x.data, rows, out.Data());
       return out;
     });
@@ -148,7 +148,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * s->mlp->output_dim());
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->output_dim()));
       float* out_data = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       return run_async(
@@ -177,7 +177,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
               "gradOut must have " + std::to_string(rows * s->mlp->output_dim()) +
                   " values (the rows × outputs of the last forward), got " + std::to_string(g.length));
       rows_arg(g, s->mlp->output_dim(), "gradOut");
-      Napi::Float32Array input_grad = Napi::Float32Array::New(args.Env(), rows * s->mlp->input_dim());
+      Napi::Float32Array input_grad = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->input_dim()));
       s->mlp->backward(s->cache.input.data(), s->cache, g.data, input_grad.Data(), true, false);
       Napi::Object o = Napi::Object::New(args.Env());
       o.Set("inputGrad", input_grad);
@@ -416,7 +416,7 @@ Napi::Value mlp_loss(const Napi::CallbackInfo& args) {
     require(z.length == y.length, ErrorCode::DimMismatch, "output and target must have the same length");
     rows_arg(z, 1, "output");
     rows_arg(y, 1, "target");
-    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), z.length);
+    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), js_length<float>(z.length));
     const double loss = loss_and_grad(kind, z.data, y.data, z.length, grad.Data(), 1.f / static_cast<float>(z.length));
     Napi::Object o = Napi::Object::New(args.Env());
     o.Set("loss", loss);

@@ -1,6 +1,8 @@
 // Argument readers shared by the Mlp and Gan bindings (see model_args.h).
 #include "binding/model_args.h"
 
+#include "binding/args.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -92,7 +94,7 @@ size_t rows_arg(const ArrayView<float>& view, size_t cols, const char* name, boo
 }
 
 Napi::Float32Array copy_to_js(Napi::Env env, const float* data, size_t n) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, n);
+  Napi::Float32Array out = Napi::Float32Array::New(env, js_length<float>(n));
   if (n) std::memcpy(out.Data(), data, n * sizeof(float));
   return out;
 }

@@ -69,8 +69,8 @@ void fill(const FillRequest& r, void* out) {
 }
 
 Napi::TypedArray allocate(Napi::Env env, const FillRequest& r) {
-  if (r.kind == Kind::Bits) return Napi::Uint32Array::New(env, r.n);
-  return Napi::Float32Array::New(env, r.n);
+  if (r.kind == Kind::Bits) return Napi::Uint32Array::New(env, js_length<uint32_t>(r.n));
+  return Napi::Float32Array::New(env, js_length<float>(r.n));
 }
 
 void* data_of(const Napi::TypedArray& array) {

@@ -51,7 +51,7 @@ Napi::Object to_js(Napi::Env env, const st::File& file) {
   for (const auto& kv : file.tensors()) {
     const st::Tensor& t = kv.second;
     const NamedDType& d = by_dtype(t.dtype);
-    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, t.bytes);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, checked_js_bytes(t.bytes, 1));
     if (t.bytes) std::memcpy(buffer.Data(), t.data, t.bytes);
     const size_t elements = t.bytes / st::dtype_size(t.dtype);
     napi_value array;

@@ -289,6 +289,14 @@ const lookupEntries = (async: boolean): Entry<EmbeddingTable>[] => [
     ],
   },
   {
+    // V8 aborts the process when an ArrayBuffer cannot be allocated: the binding must refuse first.
+    name: `EmbeddingTable#lookup${async ? 'Async' : ''} (256 GB result)`,
+    subject: { make: () => EmbeddingTable.fromArray(1, 65536, new Float32Array(65536)), fingerprint: (t: EmbeddingTable) => t.get(0).subarray(0, 4), dispose: (t: EmbeddingTable) => t.dispose() },
+    async,
+    call: (t, ids) => (async ? t.lookupAsync(ids) : t.lookup(ids)),
+    args: [arg('ids', () => new Uint32Array(2), [{ name: '2^20 ids', make: () => new Uint32Array(2 ** 20), expect: V.OOM }])],
+  },
+  {
     name: `EmbeddingTable#lookupBag${async ? 'Async' : ''}`,
     subject: tableSubject,
     async,
@@ -465,6 +473,13 @@ const modelEntries: Entry[] = [
   mlpPredict('forwardAsync'),
   mlpPredict('predict'),
   mlpPredict('predictAsync'),
+  ...(['predict', 'predictAsync', 'forward'] as const).map((method): Entry<Mlp> => ({
+    name: `Mlp#${method} (256 GB result)`,
+    subject: { make: () => new Mlp({ input: 1, layers: [{ units: 2 ** 20 }] }), fingerprint: (m: Mlp) => m.parameters().subarray(0, 4), dispose: (m: Mlp) => m.dispose() },
+    async: method === 'predictAsync',
+    call: (m, x) => m[method](x),
+    args: [arg('x', () => new Float32Array(1), [{ name: '2^16 rows', make: () => new Float32Array(2 ** 16), expect: V.OOM }])],
+  })),
   { name: 'Mlp#backward', subject: mlpSubject, call: (m, g) => m.backward(g), args: [arg('gradOut', () => values(4, 14), V.f32)] },
   {
     name: 'Mlp#step',
@@ -522,6 +537,17 @@ const modelEntries: Entry[] = [
     async: method === 'sampleAsync',
     call: (g, n, seed) => g[method](n, { seed }),
     args: [arg('n', () => 3, V.integer(1)), arg('seed', () => 4, V.seed)],
+  })),
+  ...(['sample', 'sampleAsync'] as const).map((method): Entry<Gan> => ({
+    name: `Gan#${method} (256 GB result)`,
+    subject: {
+      make: () => new Gan({ dataDim: 2 ** 20, noiseDim: 1, generator: [{ units: 1 }], discriminator: [{ units: 1 }] }),
+      fingerprint: (g: Gan) => g.epochs,
+      dispose: (g: Gan) => g.dispose(),
+    },
+    async: method === 'sampleAsync',
+    call: (g, n) => g[method](n),
+    args: [arg('n', () => 1, [{ name: '2^16', make: () => 2 ** 16, expect: V.OOM }])],
   })),
   { name: 'Gan#generate', subject: ganSubject, call: (g, noise) => g.generate(noise), args: [arg('noise', () => values(6, 20), V.f32)] },
   { name: 'Gan#discriminate', subject: ganSubject, call: (g, d) => g.discriminate(d), args: [arg('data', () => values(4, 21), V.f32)] },
