@@ -95,6 +95,7 @@ const CHECKSUM_KEY = 'reckit.xxh64';
 const WHERE_ROUNDS = 20;
 
 function positiveInt(value: unknown, name: string, max = 2 ** 30): number {
+  if (typeof value !== 'number') throw invalidArg(`${name} must be a number (got ${typeof value})`);
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
     throw outOfRange(`${name} must be an integer between 1 and ${max} (got ${String(value)})`);
   }
@@ -102,6 +103,7 @@ function positiveInt(value: unknown, name: string, max = 2 ** 30): number {
 }
 
 function seedArg(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidArg(`${name} must be a number (got ${typeof value})`);
   if (!Number.isSafeInteger(value) || (value as number) < 0) throw outOfRange(`${name} must be a non-negative safe integer (got ${String(value)})`);
   return value as number;
 }
@@ -418,7 +420,10 @@ export class TabularSynthesizer {
    * conditioned columns keep their marginals, as CTGAN samples).
    */
   private async generate(n: number, base: number, round: number, fixed?: Float32Array): Promise<Table> {
-    const gan = this.gan!;
+    // Taken before the await: dispose() during a sample must not leave this call without its encoder.
+    const gan = this.gan;
+    const encoder = this.encoder;
+    if (!gan || !encoder) throw reckitError('ERR_RECKIT_DISPOSED', 'the synthesizer was disposed while sampling');
     const seed = roundSeed(base, round);
     let condition: Float32Array | undefined = fixed;
     if (!fixed && this.conditionWidth > 0) {
@@ -433,7 +438,7 @@ export class TabularSynthesizer {
       }
     }
     const out = await gan.sampleAsync(n, { condition, seed });
-    return this.encoder!.inverse(out, n, { snapSpikes: true });
+    return encoder.inverse(out, n, { snapSpikes: true });
   }
 }
 

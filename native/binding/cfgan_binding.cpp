@@ -179,7 +179,7 @@ class CfganHandle : public Napi::ObjectWrap<CfganHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       CfganPtr m = live();
       const ScoreRequest r = score_request(*m, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.count * m->config().items);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.count * m->config().items));
       m->score(r.data, r.users, r.count, out.Data());
       return out;
     });
@@ -189,7 +189,7 @@ class CfganHandle : public Napi::ObjectWrap<CfganHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       CfganPtr m = live();
       const ScoreRequest r = score_request(*m, args);
-      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), r.count * m->config().items);
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.count * m->config().items));
       float* out_data = out.Data();
       auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
       return run_async(

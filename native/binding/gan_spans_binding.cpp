@@ -100,7 +100,7 @@ Napi::Value spans_forward_js(const Napi::CallbackInfo& args) {
       require(g.length == logits.length, ErrorCode::DimMismatch, "gumbel must have as many values as logits");
       gumbel = g.data;
     }
-    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), rows * dim);
+    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * dim));
     spans_forward(spans, tau, logits.data, gumbel, rows, dim, out.Data());
     return out;
   });
@@ -118,7 +118,7 @@ Napi::Value spans_backward_js(const Napi::CallbackInfo& args) {
     validate_spans(spans, dim, tau);
     const size_t rows = rows_arg(out, dim, "out");
     require(grad.length == out.length, ErrorCode::DimMismatch, "gradOut must have as many values as out");
-    Napi::Float32Array result = Napi::Float32Array::New(args.Env(), rows * dim);
+    Napi::Float32Array result = Napi::Float32Array::New(args.Env(), js_length<float>(rows * dim));
     spans_backward(spans, tau, out.data, grad.data, rows, dim, result.Data());
     return result;
   });
@@ -128,7 +128,7 @@ Napi::Value spans_backward_js(const Napi::CallbackInfo& args) {
 Napi::Value gumbel_noise_js(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&]() -> Napi::Value {
     const size_t n = static_cast<size_t>(integer_arg(args[0], "n", 1, int64_t{1} << 31));
-    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), n);
+    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(n));
     fill_gumbel(out.Data(), n, seed_arg(args[1], "seed"), seed_arg(args[2], "stream"));
     return out;
   });
@@ -148,7 +148,7 @@ Napi::Value condition_loss_js(const Napi::CallbackInfo& args) {
     const float weight = static_cast<float>(number_arg(args[5], "weight"));
     const size_t rows = rows_arg(logits, dim, "logits");
     require(rows_arg(conditions, cd, "conditions") == rows, ErrorCode::DimMismatch, "conditions must have one row per logits row");
-    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), rows * dim);
+    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), js_length<float>(rows * dim));
     const double loss = condition_loss(links, logits.data, conditions.data, rows, dim, cd, weight, grad.Data());
     Napi::Object o = Napi::Object::New(args.Env());
     o.Set("loss", loss);

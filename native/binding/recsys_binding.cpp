@@ -51,11 +51,11 @@ CsrMatrix csr_args(const Napi::CallbackInfo& args, size_t first, const char* nam
 
 Napi::Object csr_to_js(Napi::Env env, const CsrMatrix& m) {
   Napi::Object o = Napi::Object::New(env);
-  auto off = Napi::Int32Array::New(env, m.offsets.size());
+  auto off = Napi::Int32Array::New(env, js_length<int32_t>(m.offsets.size()));
   std::copy(m.offsets.begin(), m.offsets.end(), off.Data());
-  auto idx = Napi::Int32Array::New(env, m.indices.size());
+  auto idx = Napi::Int32Array::New(env, js_length<int32_t>(m.indices.size()));
   std::copy(m.indices.begin(), m.indices.end(), idx.Data());
-  auto val = Napi::Float32Array::New(env, m.values.size());
+  auto val = Napi::Float32Array::New(env, js_length<float>(m.values.size()));
   std::copy(m.values.begin(), m.values.end(), val.Data());
   o.Set("offsets", off);
   o.Set("indices", idx);
@@ -117,7 +117,7 @@ std::shared_ptr<TwoHopJob> two_hop_job(const Napi::CallbackInfo& args, Napi::Flo
             "rows[" + std::to_string(i) + "] = " + std::to_string(rows.data[i]) + " is outside 0.." +
                 std::to_string(job->a.rows - 1));
   }
-  out = Napi::Float32Array::New(args.Env(), rows.length * job->b.cols);
+  out = Napi::Float32Array::New(args.Env(), js_length<float>(rows.length * job->b.cols));
   job->out = out.Data();
   return job;
 }
@@ -199,7 +199,7 @@ Napi::Value bpr_sample_js(const Napi::CallbackInfo& args) {
     const uint64_t first = static_cast<uint64_t>(integer_arg(args[7], "first", 0, int64_t{1} << 50));
     const size_t n = static_cast<size_t>(integer_arg(args[8], "n", 0, int64_t{1} << 28));
     Napi::Env env = args.Env();
-    auto u = Napi::Uint32Array::New(env, n), i = Napi::Uint32Array::New(env, n), j = Napi::Uint32Array::New(env, n);
+    auto u = Napi::Uint32Array::New(env, js_length<uint32_t>(n)), i = Napi::Uint32Array::New(env, js_length<uint32_t>(n)), j = Napi::Uint32Array::New(env, js_length<uint32_t>(n));
     bpr_sample(m.view(), seed, epoch, first, n, u.Data(), i.Data(), j.Data());
     Napi::Object o = Napi::Object::New(env);
     o.Set("u", u);
@@ -240,7 +240,7 @@ Napi::Value bpr_train_async(const Napi::CallbackInfo& args) {
           cb.Call({Napi::Number::New(env, static_cast<double>(r.epoch)), Napi::Number::New(env, r.loss)});
         },
         [losses, cancel](Napi::Env env) -> Napi::Value {
-          auto a = Napi::Float64Array::New(env, losses->size());
+          auto a = Napi::Float64Array::New(env, js_length<double>(losses->size()));
           std::copy(losses->begin(), losses->end(), a.Data());
           Napi::Object o = Napi::Object::New(env);
           o.Set("losses", a);
@@ -266,7 +266,7 @@ std::shared_ptr<ScoreJob> score_job(const Napi::CallbackInfo& args, Napi::Float3
   require(v.length % d == 0, ErrorCode::DimMismatch, "userVectors must hold n × dim values");
   job->n = v.length / d;
   job->vectors.assign(v.data, v.data + v.length);
-  out = Napi::Float32Array::New(args.Env(), job->n * job->h.items->rows());
+  out = Napi::Float32Array::New(args.Env(), js_length<float>(job->n * job->h.items->rows()));
   job->out = out.Data();
   return job;
 }

@@ -98,7 +98,7 @@ export async function runCase(c: BadCase): Promise<string | undefined> {
       e.subject!.dispose(subject);
       const o = await invoke(e, subject, c.args());
       if (c.expect === OK) return 'value' in o ? undefined : `expected success after dispose, got ${describe('error' in o ? o.error : o.syncThrow)}`;
-      return checkError(o, DISPOSED, e.async);
+      return checkError(o, c.expect, e.async);
     }
     if (c.kind === 'dispose-in-flight') {
       const p = e.call(subject, ...c.args()) as Promise<unknown>;

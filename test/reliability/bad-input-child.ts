@@ -6,12 +6,14 @@
  */
 import { appendFileSync } from 'node:fs';
 import { generateCases, runCase } from './bad-input-cases';
+import { prepareImages } from './entry-points';
 
 // A file, appended synchronously: it survives a crash, and (unlike a pipe) never answers EAGAIN.
 const [from, to, report] = process.argv.slice(2);
 const say = (line: string) => appendFileSync(report, `${line}\n`);
 
 async function main(): Promise<void> {
+  await prepareImages();
   const cases = generateCases().slice(Number(from), Number(to));
   for (const c of cases) {
     say(`START ${c.id}`);

@@ -9,8 +9,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CosineIndex, EmbeddingTable, Gan, Mlp, TopPop, computeLoss, fromRows, mergeTopK, ops, random,
-  readSafetensors, setThreads, getThreads, writeSafetensors, xxh64, tabular,
+  CosineIndex, EmbeddingTable, Gan, Mlp, TabularSynthesizer, computeLoss, createModel, fromRows, loadModel,
+  mergeTopK, ops, random, readSafetensors, setThreads, getThreads, writeSafetensors, xxh64, tabular,
+  type Recommender,
 } from '../../lib/index';
 import * as V from './bad-values';
 import type { Expect, Variant } from './bad-values';
@@ -116,15 +117,6 @@ export const ganSubject: Subject<Gan> = {
 const LOG = [
   { user: 'a', item: 1 }, { user: 'a', item: 2 }, { user: 'b', item: 2 }, { user: 'b', item: 3 }, { user: 'c', item: 1 },
 ];
-export const topPopSubject: Subject<TopPop> = {
-  async make() {
-    const model = new TopPop();
-    await model.fit(fromRows(LOG));
-    return model;
-  },
-  fingerprint: (m) => m.toBuffer(),
-  dispose: (m) => m.dispose(),
-};
 
 /** Bytes of a saved object, made once per process. */
 const images = new Map<string, Uint8Array>();
@@ -673,29 +665,6 @@ const recsysEntries: Entry[] = [
     ])],
   },
   {
-    name: 'TopPop#recommend',
-    subject: topPopSubject,
-    call: (m, user, k) => m.recommend(user, { k }),
-    args: [
-      arg('user', () => 'a', [{ name: 'unknown user', make: () => 'zz', expect: V.RANGE }, { name: 'an object', make: () => ({}), expect: V.INVALID }]),
-      arg('k', () => 1, V.integer(1), [{ name: 'more than the catalogue', make: () => 4, expect: V.RANGE }]),
-    ],
-  },
-  {
-    name: 'TopPop#similarItems',
-    subject: topPopSubject,
-    call: (m, item, k) => m.similarItems(item, { k }),
-    args: [arg('item', () => 1, [{ name: 'unknown item', make: () => 99, expect: V.RANGE }]), arg('k', () => 1, V.integer(1))],
-  },
-  {
-    name: 'TopPop#fit',
-    subject: topPopSubject,
-    async: true,
-    call: (m, train) => m.fit(train),
-    args: [arg('train', () => fromRows(LOG), [{ name: 'null', make: () => null, expect: V.INVALID }, { name: 'rows instead', make: () => LOG, expect: V.INVALID }])],
-  },
-  { name: 'TopPop#save', subject: topPopSubject, call: (m, p) => m.save(p), args: [pathArg('toppop.st')] },
-  {
     name: 'tabular.tableFromRows',
     call: (_, rows) => tabular.tableFromRows(rows),
     args: [arg('rows', () => [{ a: 1, b: 'x' }, { a: 2, b: 'y' }], [
@@ -705,5 +674,118 @@ const recsysEntries: Entry[] = [
   },
 ];
 
+/**
+ * Every recommender through the shared `Recommender` contract: a new model is one line in MODELS (its
+ * name in the registry and options small enough to fit in milliseconds).
+ */
+const MODELS: [string, Record<string, unknown>][] = [
+  ['toppop', {}],
+  ['itemknn', {}],
+  ['userknn', {}],
+  ['bpr', { factors: 4, epochs: 1 }],
+  ['cfgan', { epochs: 1, batchSize: 2, generator: [{ units: 8 }], discriminator: [{ units: 4 }] }],
+];
+const recommenderEntries: Entry[] = MODELS.flatMap(([model, options]): Entry<Recommender>[] => {
+  const subject: Subject<Recommender> = {
+    async make() {
+      const m = createModel(model, options);
+      await m.fit(fromRows(LOG));
+      return m;
+    },
+    fingerprint: (m) => m.toBuffer(),
+    dispose: (m) => m.dispose(),
+  };
+  const user = arg('user', () => 'a', [{ name: 'unknown user', make: () => 'zz', expect: V.RANGE }, { name: 'an object', make: () => ({}), expect: V.INVALID }]);
+  const k = arg('k', () => 1, V.integer(1), [{ name: 'more than the catalogue', make: () => 4, expect: V.RANGE }]);
+  return [
+    { name: `${model}#recommend`, subject, call: (m, u, kk) => m.recommend(u, { k: kk }), args: [user, k] },
+    { name: `${model}#recommendAsync`, subject, async: true, call: (m, u, kk) => m.recommendAsync!(u, { k: kk }), args: [user, k] },
+    {
+      name: `${model}#similarItems`,
+      subject,
+      call: (m, item, kk) => m.similarItems(item, { k: kk }),
+      args: [arg('item', () => 1, [{ name: 'unknown item', make: () => 99, expect: V.RANGE }]), arg('k', () => 1, V.integer(1))],
+    },
+    {
+      name: `${model}#scoreUsers`,
+      subject,
+      call: async (m, users) => m.scoreUsers(users),
+      async: true,
+      args: [arg('users', () => Int32Array.of(0, 2), [
+        { name: '-1', make: () => Int32Array.of(-1), expect: V.RANGE },
+        { name: '= numUsers', make: () => Int32Array.of(3), expect: V.RANGE },
+        { name: 'number[]', make: () => [0], expect: V.INVALID },
+        { name: 'subarray view', make: () => V.view(Int32Array.of(0, 2)), expect: V.OK, sameAsValid: true },
+      ])],
+    },
+    {
+      name: `${model}#fit`,
+      subject,
+      async: true,
+      call: (m, train) => m.fit(train),
+      args: [arg('train', () => fromRows(LOG), [{ name: 'null', make: () => null, expect: V.INVALID }, { name: 'rows instead', make: () => LOG, expect: V.INVALID }])],
+    },
+    { name: `${model}#save`, subject, call: (m, p) => m.save(p), args: [pathArg(`${model}.st`)] },
+    {
+      name: `loadModel (${model})`,
+      call: async (_, b) => loadModel(b),
+      async: true,
+      args: [arg('buffer', () => new Uint8Array(imageOf(model)), only(V.image, ['number[]', 'string', 'header length 2^63']))],
+    },
+  ];
+});
+
+const modelImages = new Map<string, Uint8Array>();
+/** A saved, fitted recommender's bytes (made once per process; the subject is async, so cached on first use). */
+function imageOf(model: string): Uint8Array {
+  const image = modelImages.get(model);
+  if (!image) throw new Error(`no image of ${model} yet: call prepareImages() first`);
+  return image;
+}
+/** Fits and saves one model of each kind, for the loaders' rows (the case runner awaits this first). */
+export async function prepareImages(): Promise<void> {
+  for (const [model] of MODELS) {
+    if (modelImages.has(model)) continue;
+    const m = await recommenderEntries.find((e) => e.name === `${model}#fit`)!.subject!.make();
+    modelImages.set(model, new Uint8Array(m.toBuffer()));
+    m.dispose();
+  }
+}
+
+const SYNTH_ROWS = Array.from({ length: 24 }, (_, i) => ({ size: i % 5, colour: ['red', 'blue'][i % 2], price: 10 + i * 0.5 }));
+const synthSubject: Subject<TabularSynthesizer> = {
+  async make() {
+    const s = new TabularSynthesizer({ epochs: 1, batchSize: 8, pac: 1, generator: [8], discriminator: [8] });
+    await s.fit(SYNTH_ROWS, { seed: 1 });
+    return s;
+  },
+  fingerprint: (s) => s.toBuffer(),
+  dispose: (s) => s.dispose(),
+};
+const synthesizerEntries: Entry[] = [
+  {
+    name: 'TabularSynthesizer#sample',
+    subject: synthSubject,
+    async: true,
+    afterDispose: V.INVALID, // documented: dispose() unfits the model ("not fitted: call fit() or load()")
+    call: (s, n, seed) => s.sample(n, { seed }),
+    args: [arg('n', () => 3, V.integer(1)), arg('seed', () => 2, only(V.seed, ['2^64n', '-1n']))],
+  },
+  {
+    name: 'TabularSynthesizer#fit',
+    subject: synthSubject,
+    async: true,
+    afterDispose: V.OK, // documented: after dispose() a new fit is allowed
+    call: (s, data) => s.fit(data, { seed: 1 }),
+    args: [arg('data', () => SYNTH_ROWS, [
+      { name: 'null', make: () => null, expect: V.INVALID },
+      { name: 'a number', make: () => 5, expect: V.INVALID },
+    ])],
+  },
+  { name: 'TabularSynthesizer#save', subject: synthSubject, afterDispose: V.INVALID, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
+];
+
 /** Every row of the matrix. */
-export const ENTRY_POINTS: Entry[] = [...indexEntries, ...tableEntries, ...modelEntries, ...otherEntries, ...recsysEntries];
+export const ENTRY_POINTS: Entry[] = [
+  ...indexEntries, ...tableEntries, ...modelEntries, ...otherEntries, ...recsysEntries, ...recommenderEntries, ...synthesizerEntries,
+];
