@@ -56,8 +56,8 @@ Napi::Value cuda_topk(const Napi::CallbackInfo& args) {
     require(matrix.length == rows * dim, ErrorCode::DimMismatch, "matrix must hold rows * dim values");
     require(row_ids.length == rows, ErrorCode::DimMismatch, "rowIds must hold one id per row");
     require(queries.length == n * dim, ErrorCode::DimMismatch, "queries must hold n * dim values");
-    Napi::BigInt64Array ids = Napi::BigInt64Array::New(args.Env(), n * k);
-    Napi::Float32Array scores = Napi::Float32Array::New(args.Env(), n * k);
+    Napi::BigInt64Array ids = Napi::BigInt64Array::New(args.Env(), js_length<int64_t>(n * k));
+    Napi::Float32Array scores = Napi::Float32Array::New(args.Env(), js_length<float>(n * k));
     char message[512] = {0};
     raise_for(api().topk_f32(matrix.data, rows, dim, row_ids.data, queries.data, n, k, slice_rows, ids.Data(),
                              scores.Data(), message, sizeof message),
@@ -84,7 +84,7 @@ Napi::Value cuda_embedding_bag(const Napi::CallbackInfo& args) {
     require(table.length == rows * dim, ErrorCode::DimMismatch, "table must hold rows * dim values");
     require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
     const size_t bags = has_offsets ? offsets.length : ids.length;
-    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), bags * dim);
+    Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(bags * dim));
     char message[512] = {0};
     raise_for(api().embedding_bag(table.data, rows, dim, ids.data, ids.length, has_offsets ? offsets.data : nullptr,
                                   bags, has_weights ? weights.data : nullptr, mode, out.Data(), message,
@@ -110,6 +110,7 @@ Napi::Value cuda_embedding_bag_backward(const Napi::CallbackInfo& args) {
     const size_t bags = has_offsets ? offsets.length : ids.length;
     require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
     require(grad_out.length == bags * dim, ErrorCode::DimMismatch, "gradOut must hold bags * dim values");
+    js_length<float>(ids.length * dim);  // the largest result it could be, checked before any work
     std::vector<uint32_t> touched_rows(ids.length);
     std::vector<float> grads(ids.length * dim);
     size_t touched = 0;
