@@ -215,7 +215,7 @@ Napi::Value cuda_loss(const Napi::CallbackInfo& args) {
     const ArrayView<float> z = float32_array(args[1], "output");
     const ArrayView<float> y = float32_array(args[2], "target");
     require(z.length == y.length, ErrorCode::DimMismatch, "output and target must have the same length");
-    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), z.length);
+    Napi::Float32Array grad = Napi::Float32Array::New(args.Env(), js_length<float>(z.length));
     double mean = 0.0;
     char message[512] = {0};
     raise_for(api().loss_f32(kind, z.data, y.data, z.length, grad.Data(),

@@ -49,6 +49,8 @@ mlp.step({ type: 'adam', lr: 0.01 });
 add('models', 'mlp-adam', ...withKind(0, mlp.toBuffer()));
 const gan = new Gan({ dataDim: 2, noiseDim: 2, conditionDim: 1, generator: [{ units: 3, activation: 'tanh' }], discriminator: [{ units: 3 }], seed: 3 });
 add('models', 'gan', ...withKind(1, gan.toBuffer()));
+const packed = new Gan({ dataDim: 2, noiseDim: 2, generator: [{ units: 3 }], discriminator: [{ units: 3 }], pac: 2, seed: 4 });
+add('models', 'gan-pac', ...withKind(1, packed.toBuffer()));
 
 seeds.safetensors.push(['foreign', writeSafetensors(null, { a: { dtype: 'I64', shape: [2], data: BigInt64Array.from([1n, -2n]) }, b: { dtype: 'BF16', shape: [1, 2], data: Uint16Array.from([1, 2]) } })]);
 for (const [i, text] of ['{}', '[1, -2.5e3, "a\\u00e9\\n", true, false, null]', '{"a": {"b": [[], {}]}}', '"\\ud83d\\ude00"', '1e308', '-0'].entries()) {
