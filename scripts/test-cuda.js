@@ -2,6 +2,7 @@
 // The CUDA library built with nvcc on its own (native/cuda/CMakeLists.txt -> build/cuda-nvcc/): the compile
 // and link check for every target architecture. Where a GPU is usable, the conformance suite then runs on
 // it; without one this says so and stops after the build (which must pass either way).
+// `--library <file>` skips the build and checks an existing library (e.g. CI's RECKIT_CUDA=1 build).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const os = require('node:os');
@@ -19,10 +20,16 @@ function cmake(args) {
   }
 }
 
-cmake(['-S', path.join(root, 'native', 'cuda'), '-B', out, '-DCMAKE_BUILD_TYPE=Release']);
-cmake(['--build', out, '--parallel', String(Math.max(1, Math.min(os.cpus().length, 4)))]);
-const library = path.join(out, 'reckit_cuda.so');
-console.log(`reckit: nvcc build ok: ${library}`);
+const given = process.argv.indexOf('--library');
+let library;
+if (given >= 0 && process.argv[given + 1]) {
+  library = path.resolve(process.argv[given + 1]);
+} else {
+  cmake(['-S', path.join(root, 'native', 'cuda'), '-B', out, '-DCMAKE_BUILD_TYPE=Release']);
+  cmake(['--build', out, '--parallel', String(Math.max(1, Math.min(os.cpus().length, 4)))]);
+  library = path.join(out, 'reckit_cuda.so');
+  console.log(`reckit: nvcc build ok: ${library}`);
+}
 
 const probe = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e',
   "const c = require('./lib/index').info().cuda; console.log(JSON.stringify(c));"], {

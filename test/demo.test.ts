@@ -154,6 +154,9 @@ test('bad options exit 2 with a message', async () => {
   const nothing = await cli(['demo', '--data', single]);
   assert.is(nothing.code, 2);
   assert.match(nothing.err, /no held-out interactions/);
+  const unrated = await cli(['demo', '--data', single, '--min-rating', '4']);
+  assert.is(unrated.code, 2);
+  assert.match(unrated.err, /minRating needs a rating column, and the columns read are user,item/);
   const unknown = await cli(['demo', '--colour']);
   assert.is(unknown.code, 2);
 });

@@ -2,7 +2,7 @@
 // checkRecommenderContract with a factory and a loader, so all models behave alike on bad input, dispose
 // and save/load. Expected scores come from each model's own reference test, not from here.
 import * as assert from 'uvu/assert';
-import type { Interactions, Recommender } from '../lib/index';
+import { IdMap, makeInteractions, type Interactions, type Recommender } from '../lib/index';
 
 const code = (c: string) => (e: any) => e?.code === c;
 
@@ -66,6 +66,19 @@ export async function checkRecommenderContract(
   await rejects(Promise.resolve().then(() => model.scoreUsers(Int32Array.of(-1))), 'ERR_RECKIT_OUT_OF_RANGE', 'scoreUsers(-1)');
   await rejects(model.fit({} as any), 'ERR_RECKIT_INVALID_ARG', 'fit({})');
   assert.equal(model.recommend(user, { k: 3 }), recs);
+
+  // A user in the id map with no training rows is a cold start like an unknown one, never a ranking of zeros.
+  const withGhost = IdMap.from([...Array.from({ length: train.userIds.size }, (_, i) => train.userIds.idOf(i)), '__ghost__']);
+  const ghostLog = makeInteractions({ users: train.users, items: train.items, ratings: train.ratings, times: train.hasTime ? train.times : undefined }, withGhost, train.itemIds, train.hasTime);
+  const ghostly = create();
+  await ghostly.fit(ghostLog, { seed: 1 } as any);
+  assert.throws(() => ghostly.recommend('__ghost__', { k: 2 }), (e: any) => e?.code === 'ERR_RECKIT_OUT_OF_RANGE' && /no interactions/.test(e.message));
+  assert.ok(ghostly.recommendAsync, 'every model has recommendAsync');
+  await rejects(ghostly.recommendAsync!('__ghost__', { k: 2 }), 'ERR_RECKIT_OUT_OF_RANGE', 'recommendAsync(ghost)');
+  const popular = ghostly.recommend('__no_such_user__', { k: 3, coldStart: 'popular' });
+  assert.equal(ghostly.recommend('__ghost__', { k: 3, coldStart: 'popular' }), popular);
+  assert.equal(await ghostly.recommendAsync!('__ghost__', { k: 3, coldStart: 'popular' }), popular);
+  ghostly.dispose();
 
   // Persistence: file and buffer give the same answers; damaged images are refused.
   model.save(tmpPath);

@@ -127,12 +127,17 @@ test('evaluate: bad input exits 2 with a clear message', async () => {
     [['evaluate', '--interactions', FIXTURE, '--bogus'], /Unknown option '--bogus'/],
     [['evaluate', '--interactions', FIXTURE, '--header', 'maybe'], /--header must be auto, yes or no/],
     [['evaluate', '--interactions', FIXTURE, '--sep', ';'], /need at least user and item/],
+    // No rating column: every row would count as rating 1 and a threshold of 4 would drop them all.
+    [['evaluate', '--interactions', FIXTURE, '--columns', 'user=customer,item=product', '--min-rating', '4'], /--min-rating needs a rating column, and the columns read are user,item/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);
     assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}`);
     assert.match(r.err, message, `${args.join(' ')}: ${r.err}`);
   }
+  // Named with the others, the rating column makes --min-rating work.
+  const rated = await run(['evaluate', '--interactions', FIXTURE, '--columns', 'user=customer,item=product,rating=quantity', '--min-rating', '1', '--split', 'loo', '--models', 'toppop', '--quiet']);
+  assert.is(rated.code, 0, rated.err);
 });
 
 test('the installed executable runs evaluate (compiled dist/) and exits 2 on a planned model', () => {

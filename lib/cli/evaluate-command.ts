@@ -91,6 +91,10 @@ export const evaluateCommand: Command = {
     if (lr.malformed > 0) {
       console.error(`warning: ${lr.malformed} malformed row(s) skipped; first: ${lr.examples.map((e) => `line ${e.line} (${e.reason})`).join('; ')}`);
     }
+    // Without a rating column every row has rating 1, so a threshold above 1 would silently drop them all.
+    if (minRating !== undefined && !lr.columns.some((c) => c.role === 'rating')) {
+      throw new CliError(`--min-rating needs a rating column, and the columns read are ${columns} (name it in --columns, e.g. user,item,rating or rating=stars)`);
+    }
     const cleaned = clean(loaded.interactions, { minRating, kCore: kcore });
     const cr = cleaned.report;
     const parts = [`${cr.duplicates} duplicate(s) merged`];

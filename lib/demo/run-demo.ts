@@ -138,6 +138,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   log(`[1/7] data      ${data.description} (${step('data')})`);
 
   // 2. Clean: implicit feedback, repeats merged.
+  if (options.minRating !== undefined && data.load && !data.load.columns.some((c) => c.role === 'rating')) {
+    // Without a rating column every row has rating 1: a threshold above 1 would silently drop them all.
+    throw invalidArg(`minRating needs a rating column, and the columns read are ${data.load.columns.map((c) => c.role).join(',')}`);
+  }
   const cleaned = clean(data.interactions, options.minRating !== undefined ? { minRating: options.minRating } : { implicit: true });
   const cr = cleaned.report;
   const dropped = options.minRating !== undefined ? `, ${cr.belowMinRating} rated below ${options.minRating} dropped` : '';

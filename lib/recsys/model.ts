@@ -172,9 +172,12 @@ export abstract class RecommenderBase implements Recommender {
     const n = st.itemIds.size;
     const scores = new Float32Array(n);
     let excluded: Uint8Array | undefined;
-    if (u < 0) {
+    // A user the id map knows but with no training rows has nothing to score from (KNN gives all zeros,
+    // BPR an untrained vector): the same cold start as an unknown user.
+    if (u < 0 || st.seen.offsets[u] === st.seen.offsets[u + 1]) {
       if (coldStart === 'error') {
-        throw outOfRange(`unknown user '${String(user)}': not in the training data (pass coldStart: 'popular' for the most popular items)`);
+        const why = u < 0 ? 'not in the training data' : 'no interactions in the training data';
+        throw outOfRange(`unknown user '${String(user)}': ${why} (pass coldStart: 'popular' for the most popular items)`);
       }
       for (let i = 0; i < n; i++) scores[i] = st.popularity[i];
     } else {
@@ -197,7 +200,7 @@ export abstract class RecommenderBase implements Recommender {
     const k = this.checkK(o.k);
     const excludeSeen = o.excludeSeen === undefined ? true : requireBoolean(o.excludeSeen, 'options.excludeSeen');
     const u = st.userIds.indexOf(checkId(user, 'user'));
-    if (u < 0) return this.recommend(user, options); // cold start: popularity or the error, no scoring
+    if (u < 0 || st.seen.offsets[u] === st.seen.offsets[u + 1]) return this.recommend(user, options); // cold start: popularity or the error, no scoring
     const scores = await this.scoreUsers(Int32Array.of(u));
     const after = this.fittedState(); // disposed or refitted meanwhile: answer from the current state only
     if (after !== st) throw reckitError('ERR_RECKIT_INVALID_ARG', `this ${this.name} model was refitted or reloaded during recommendAsync`);

@@ -110,6 +110,7 @@ Napi::Value cuda_embedding_bag_backward(const Napi::CallbackInfo& args) {
     const size_t bags = has_offsets ? offsets.length : ids.length;
     require(!has_weights || weights.length == ids.length, ErrorCode::DimMismatch, "weights must match ids");
     require(grad_out.length == bags * dim, ErrorCode::DimMismatch, "gradOut must hold bags * dim values");
+    js_length<float>(ids.length * dim);  // the largest result it could be, checked before any work
     std::vector<uint32_t> touched_rows(ids.length);
     std::vector<float> grads(ids.length * dim);
     size_t touched = 0;
