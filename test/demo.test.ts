@@ -7,9 +7,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../lib/cli/main';
 import { runDemo, type DemoOptions, type DemoReport } from '../lib/demo/run-demo';
 import { clean, generateShop, itemsByUser, ratioSplit, shopInteractions } from '../lib/index';
+import { runCli } from './helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'reckit-demo-'));
 const SMALL: DemoOptions = { users: 500, items: 150, show: 3, progress: false };
@@ -20,20 +20,7 @@ async function run(options: DemoOptions): Promise<{ report: DemoReport; lines: s
   return { report, lines };
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = runCli;
 
 let first: { report: DemoReport; lines: string[] };
 

@@ -5,31 +5,16 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../lib/cli/main';
 import { PLANNED_MODELS } from '../lib/index';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './helpers';
 import { mean, referenceUser } from './recsys-reference';
+import { runCli } from './helpers/cli';
 
 const FIXTURE = join(__dirname, 'fixtures', 'recsys-tiny.csv');
 const dir = mkdtempSync(join(tmpdir(), 'reckit-eval-cli-'));
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = runCli;
 
 /** The fixture through an independent pipeline: LOO by time after keeping each pair's latest row. */
 function reference(k: number) {
