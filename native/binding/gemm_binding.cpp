@@ -88,6 +88,7 @@ void require_length(const ArrayView<float>& view, size_t needed, const char* nam
 void require_finite_matrix(const float* p, size_t rows, size_t cols, size_t ld, const char* name) {
   for (size_t r = 0; r < rows; ++r) {
     const float* row = p + r * ld;
+    if (all_finite(row, cols)) continue;
     for (size_t col = 0; col < cols; ++col) {
       if (!std::isfinite(row[col])) {
         fail(ErrorCode::OutOfRange, std::string(name) + "[" + std::to_string(r) + "][" + std::to_string(col) + "] is " +
