@@ -58,13 +58,17 @@ void write_file_atomically(const std::string& path, const std::function<void(con
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 #endif
   if (fd < 0) fail(ErrorCode::Io, os_error("cannot create", temp));
-  auto abandon = [&](const std::string& message) {
+  // Closes and removes the temporary file: the target is untouched on every failure path.
+  auto discard_temp = [&] {
 #if defined(_WIN32)
     ::_close(fd);
 #else
     ::close(fd);
 #endif
     std::remove(temp.c_str());
+  };
+  auto abandon = [&](const std::string& message) {
+    discard_temp();
     fail(ErrorCode::Io, message);
   };
   try {
@@ -89,12 +93,7 @@ void write_file_atomically(const std::string& path, const std::function<void(con
     abandon(e.what());
   } catch (...) {
     // e.g. std::bad_alloc while producing the bytes: still close and remove the temp file.
-#if defined(_WIN32)
-    ::_close(fd);
-#else
-    ::close(fd);
-#endif
-    std::remove(temp.c_str());
+    discard_temp();
     throw;
   }
 #if defined(_WIN32)
