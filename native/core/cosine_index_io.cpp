@@ -76,11 +76,19 @@ struct IndexIo {
   }
 
   // Decoded f32 value of element i of a stored row (for validation and norms).
+  template <typename T>
+  static T load_unaligned(const uint8_t* base, size_t i) {
+    T v;
+    std::memcpy(&v, base + i * sizeof(T), sizeof(T));
+    return v;
+  }
+
   static float element(const CosineIndex& ix, const uint8_t* row, size_t i, float scale) {
     switch (ix.config_.storage) {
-      case Storage::F32: return reinterpret_cast<const float*>(row)[i];
-      case Storage::BF16: return cpu::bf16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]);
-      case Storage::F16: return cpu::f16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]);
+      // Tensor offsets in a file need not be aligned: read through memcpy (a crafted file found this by fuzzing).
+      case Storage::F32: return load_unaligned<float>(row, i);
+      case Storage::BF16: return cpu::bf16_to_f32(load_unaligned<uint16_t>(row, i));
+      case Storage::F16: return cpu::f16_to_f32(load_unaligned<uint16_t>(row, i));
       case Storage::I8: return scale * static_cast<float>(reinterpret_cast<const int8_t*>(row)[i]);
     }
     return 0;
@@ -129,12 +137,13 @@ struct IndexIo {
         norm += static_cast<double>(v) * v;
       }
       if (exact) {
-        const float* x = reinterpret_cast<const float*>(exact->data) + r * dp;
+        const uint8_t* x = exact->data + r * dp * sizeof(float);
         norm = 0;
         for (size_t i = 0; i < dp; ++i) {
-          if (!std::isfinite(x[i])) corrupt("non-finite value in exact row " + std::to_string(r));
-          if (i >= d && x[i] != 0.0f) corrupt("non-zero padding in exact row " + std::to_string(r));
-          norm += static_cast<double>(x[i]) * x[i];
+          const float v = load_unaligned<float>(x, i);
+          if (!std::isfinite(v)) corrupt("non-finite value in exact row " + std::to_string(r));
+          if (i >= d && v != 0.0f) corrupt("non-zero padding in exact row " + std::to_string(r));
+          norm += static_cast<double>(v) * v;
         }
       }
       ix->max_norm_ = std::max(ix->max_norm_, std::sqrt(norm));
