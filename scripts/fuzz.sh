@@ -4,15 +4,17 @@
 # every kept regression input (test/fuzz/regressions/<target>/). Prints executions per target; exits
 # non-zero on any crash, leaving the input in build-fuzz/crashes/<target>/.
 #
-# Usage: npm run fuzz -- [--seconds N] [--only TARGET]     (default 30 s each; install: scripts/install-fuzz-deps.sh)
+# Usage: npm run fuzz -- [--seconds N] [--only TARGET] [--seed S]  (--seed: repeatable input sequence, for CI)     (default 30 s each; install: scripts/install-fuzz-deps.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=30
 ONLY=""
+SEED=0   # libFuzzer: 0 = a fresh random seed
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_EACH=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
     *) echo "fuzz: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -40,7 +42,7 @@ for target in json safetensors cosine_index embedding_table models; do
   fi
   # 2. Fuzz for a bounded time (new inputs go to a scratch copy; the repo corpus stays small).
   cp -n "$seeds"/* "$work"/ 2>/dev/null || true
-  if "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+  if "$bin" -seed="$SEED" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
        -artifact_prefix="$crashes/" -print_final_stats=1 "$work" >"$OUT/$target.log" 2>&1; then
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$OUT/$target.log" | grep -Eo '[0-9]+$' || echo '?')
     echo "fuzz $target: $runs executions in ${SECONDS_EACH}s, no crash"
