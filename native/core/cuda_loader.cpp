@@ -56,10 +56,18 @@ Loaded load() {
   loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
   loaded.api.loss_f32 = reinterpret_cast<reckit_cuda_loss_f32_fn>(dlsym(handle, "reckit_cuda_loss_f32"));
   loaded.api.adam_f32 = reinterpret_cast<reckit_cuda_adam_f32_fn>(dlsym(handle, "reckit_cuda_adam_f32"));
+  // index
+  loaded.api.index_create = reinterpret_cast<reckit_cuda_index_create_fn>(dlsym(handle, "reckit_cuda_index_create"));
+  loaded.api.index_destroy = reinterpret_cast<reckit_cuda_index_destroy_fn>(dlsym(handle, "reckit_cuda_index_destroy"));
+  loaded.api.index_search = reinterpret_cast<reckit_cuda_index_search_fn>(dlsym(handle, "reckit_cuda_index_search"));
+  loaded.api.index_bytes = reinterpret_cast<reckit_cuda_index_bytes_fn>(dlsym(handle, "reckit_cuda_index_bytes"));
+  const bool index_loaded = loaded.api.index_create && loaded.api.index_destroy && loaded.api.index_search &&
+                            loaded.api.index_bytes;
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
-      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32) {
+      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32 ||
+      !index_loaded) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors

@@ -18,6 +18,11 @@ struct CudaApi {
   reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
   reckit_cuda_loss_f32_fn loss_f32 = nullptr;
   reckit_cuda_adam_f32_fn adam_f32 = nullptr;
+  // index: the device-resident CosineIndex
+  reckit_cuda_index_create_fn index_create = nullptr;
+  reckit_cuda_index_destroy_fn index_destroy = nullptr;
+  reckit_cuda_index_search_fn index_search = nullptr;
+  reckit_cuda_index_bytes_fn index_bytes = nullptr;
 };
 
 struct CudaStatus {

@@ -201,13 +201,14 @@ const indexWrite = (method: 'add' | 'upsert'): Entry<CosineIndex> => ({
 const indexEntries: Entry[] = [
   {
     name: 'new CosineIndex',
-    call: (_, dim, metric, storage, rerank, isa) => new CosineIndex({ dim, metric, storage, rerank, isa }),
+    call: (_, dim, metric, storage, rerank, isa, device) => new CosineIndex({ dim, metric, storage, rerank, isa, device }),
     args: [
       arg('dim', () => 4, V.integer(1), [{ name: '65537', make: () => 65537, expect: V.RANGE }]),
       arg('metric', () => 'ip', V.oneOf),
       arg('storage', () => 'i8', V.oneOf),
       arg('rerank', () => true, V.boolean),
       arg('isa', () => 'portable', V.oneOf),
+      arg('device', () => 'auto', V.oneOf),
     ],
   },
   indexWrite('add'),
