@@ -13,6 +13,8 @@ export interface BenchOptions {
   suites: string[];
   json?: string;
   quick?: boolean;
+  /** `cuda`: also measure the device paths of suites that have one (falls back to `cpu`, saying why). */
+  device?: 'cpu' | 'cuda';
   /** Printed as the command that reproduces the run. */
   command?: string;
   log?: (line: string) => void;
@@ -87,11 +89,18 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     `limits: read ${limits.readBandwidthGBs.one.toFixed(1)} GB/s (1 thread) / ${limits.readBandwidthGBs.all.toFixed(1)} GB/s ` +
       `(${limits.threads}); FMA peak ${limits.fmaPeakGflops.one.toFixed(0)} / ${limits.fmaPeakGflops.all.toFixed(0)} GFLOP/s`,
   );
+  let device = options.device ?? 'cpu';
+  if (device === 'cuda' && !i.cuda.available) {
+    log(`device: --device cuda asked for, but CUDA is not usable (${i.cuda.reason}); measuring the CPU only`);
+    device = 'cpu';
+  } else if (device === 'cuda') {
+    log(`device: ${i.cuda.device} (${i.cuda.backend} backend${i.cuda.backend === 'emulated' ? ': CPU threads standing in for a GPU, timings are not GPU speeds' : ''})`);
+  }
   const command = options.command ?? `npx reckit bench ${options.suites.join(' ')}`.trim();
   const report: BenchReport = { machine, limits, command, suites: [] };
   for (const suite of chosen) {
     const notes: string[] = [];
-    const ctx: SuiteContext = { limits, quick: !!options.quick, note: (m) => notes.push(m) };
+    const ctx: SuiteContext = { limits, quick: !!options.quick, note: (m) => notes.push(m), device };
     log(`\n== ${suite.name}: ${suite.description}`);
     const measurements = await suite.run(ctx);
     for (const line of formatTable(measurements)) log(line);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CUDA conformance suite (test/conformance/*.conformance.ts) against a CUDA library:
+// The CUDA conformance suite (test/conformance/*.conformance.ts, and test/*device.test.ts) against a CUDA library:
 //   node scripts/test-emulated.js                    build the emulated library (g++) and run the suite on it
 //   node scripts/test-emulated.js --library <file>   run it on a given library (e.g. the nvcc build on a GPU)
 //   ... --source <root> --out <dir>                  build the emulated library from another tree (planted bugs)
@@ -22,7 +22,8 @@ function runSuite(library, selftest, { capture = false } = {}) {
   const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
   const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
   if (selftest) env.RECKIT_CUDA_EMU_SELFTEST = selftest;
-  const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', 'test/conformance', '\\.conformance\\.ts$'], {
+  // The conformance suite, and the public API's device tests (test/*device.test.ts) on the same library.
+  const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', 'test', '(^conformance/.*\\.conformance|device\\.test)\\.ts$'], {
     cwd: root,
     env,
     stdio: capture ? 'pipe' : 'inherit',

@@ -2,6 +2,7 @@
 #include "core/cuda_loader.h"
 
 #include <cstdlib>
+#include <type_traits>
 
 #if !defined(_WIN32)
 #include <dlfcn.h>
@@ -56,10 +57,25 @@ Loaded load() {
   loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
   loaded.api.loss_f32 = reinterpret_cast<reckit_cuda_loss_f32_fn>(dlsym(handle, "reckit_cuda_loss_f32"));
   loaded.api.adam_f32 = reinterpret_cast<reckit_cuda_adam_f32_fn>(dlsym(handle, "reckit_cuda_adam_f32"));
+  // tables and models
+  bool tables_complete = true;
+  auto table_symbol = [&](auto& slot, const char* name) {
+    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(dlsym(handle, name));
+    if (!slot) tables_complete = false;
+  };
+  table_symbol(loaded.api.table_create, "reckit_cuda_table_create");
+  table_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
+  table_symbol(loaded.api.table_write, "reckit_cuda_table_write");
+  table_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
+  table_symbol(loaded.api.table_read, "reckit_cuda_table_read");
+  table_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
+  table_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
+  table_symbol(loaded.api.table_step, "reckit_cuda_table_step");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
-      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32) {
+      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32 ||
+      !tables_complete) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors

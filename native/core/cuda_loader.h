@@ -18,6 +18,15 @@ struct CudaApi {
   reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
   reckit_cuda_loss_f32_fn loss_f32 = nullptr;
   reckit_cuda_adam_f32_fn adam_f32 = nullptr;
+  // tables and models (device-resident objects)
+  reckit_cuda_table_create_fn table_create = nullptr;
+  reckit_cuda_table_destroy_fn table_destroy = nullptr;
+  reckit_cuda_table_write_fn table_write = nullptr;
+  reckit_cuda_table_set_state_fn table_set_state = nullptr;
+  reckit_cuda_table_read_fn table_read = nullptr;
+  reckit_cuda_table_bag_fn table_bag = nullptr;
+  reckit_cuda_table_backward_fn table_backward = nullptr;
+  reckit_cuda_table_step_fn table_step = nullptr;
 };
 
 struct CudaStatus {
