@@ -61,6 +61,20 @@ const PLANTS = [
     replace: 'reckit::adam_correction(steps[segment_row[s]], lr, beta1, beta2);',
   },
   {
+    name: 'max-backward-last-tie-wins',
+    what: 'max-bag backward: a tied maximum goes to the last position holding it instead of the first (the CPU rule)',
+    file: 'native/cuda/embedding_backward.cu',
+    find: '    if (i == begin || x > best) {',
+    replace: '    if (i == begin || x >= best) {',
+  },
+  {
+    name: 'device-table-staging-short-copy',
+    what: 'resident table: the pinned staging upload copies one float less of each piece',
+    file: 'native/cuda/embedding_table.cu',
+    find: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece);',
+    replace: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece > 4 ? piece - 4 : piece);',
+  },
+  {
     name: 'loss-reduction-missing-syncthreads',
     what: 'loss: the block tree reduction reads partial sums before the previous level is written',
     file: 'native/cuda/elementwise.cu',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CUDA conformance suite (test/conformance/*.conformance.ts) against a CUDA library:
+// The CUDA conformance suite (test/conformance/*.conformance.ts, and test/*device.test.ts) against a CUDA library:
 //   node scripts/test-emulated.js                    build the emulated library (g++) and run the suite on it
 //   node scripts/test-emulated.js --library <file>   run it on a given library (e.g. the nvcc build on a GPU)
 //   ... --source <root> --out <dir>                  build the emulated library from another tree (planted bugs)
@@ -20,7 +20,7 @@ function option(name) {
 // covers the public `device: 'cuda'` path under emulation): one uvu run each, as [directory, file pattern].
 const SUITE_RUNS = [
   ['test/conformance', '\\.conformance\\.ts$'],
-  ['test', 'cosine-index-device\\.test\\.ts$'],
+  ['test', 'device\\.test\\.ts$'],
 ];
 
 // Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
