@@ -789,11 +789,17 @@ const synthesizerEntries: Entry[] = [
     subject: synthSubject,
     async: true,
     afterDispose: V.OK, // documented: after dispose() a new fit is allowed
-    call: (s, data) => s.fit(data, { seed: 1 }),
-    args: [arg('data', () => SYNTH_ROWS, [
-      { name: 'null', make: () => null, expect: V.INVALID },
-      { name: 'a number', make: () => 5, expect: V.INVALID },
-    ])],
+    call: (s, data, maxSeconds) => s.fit(data, { maxSeconds: maxSeconds as number }),
+    args: [
+      arg('data', () => SYNTH_ROWS, [
+        { name: 'null', make: () => null, expect: V.INVALID },
+        { name: 'a number', make: () => 5, expect: V.INVALID },
+      ]),
+      arg('maxSeconds', () => 3600, V.finite, [
+        { name: '0', make: () => 0, expect: V.RANGE },
+        { name: '-1', make: () => -1, expect: V.RANGE },
+      ]),
+    ],
   },
   { name: 'TabularSynthesizer#save', subject: synthSubject, afterDispose: V.INVALID, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
 ];
