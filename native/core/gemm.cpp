@@ -18,8 +18,11 @@
 namespace reckit {
 namespace {
 
-// Below this many multiply-adds a call runs on the calling thread: waking the pool costs more than it saves.
+// Below this much work a call runs on the calling thread: waking the pool costs more than it saves.
+// Work counts multiply-adds plus kStoreCost per element of C: a k = 1 outer product (a layer's input
+// gradient through a one-unit output) is all stores and still worth splitting at 512×256.
 constexpr size_t kParallelMinWork = size_t{96} * 96 * 96;
+constexpr size_t kStoreCost = 8;
 // Packing one element costs about this many multiply-adds of micro-kernel time (used to choose the split).
 constexpr double kPackCostPerElement = 8;
 
@@ -198,7 +201,7 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
   ComputePool& pool = ComputePool::instance();
   const size_t threads = pool.threads();
   // In double: m·n·k can exceed 64 bits for shapes the caller's memory could never hold, but this must not wrap.
-  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k + kStoreCost);
   if (threads <= 1 || work < static_cast<double>(kParallelMinWork)) {
     run_block(kernels, P, 0, m, 0, n);
     return;

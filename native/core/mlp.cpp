@@ -144,7 +144,10 @@ void Mlp::backward(const float* x, MlpWorkspace& ws, const float* grad_out, floa
     const float* out = ws.acts[li].data();
     float* delta = ws.delta.data();  // dL/dz of this layer
     // The derivative comes from the stored output y = act(z), so forward never keeps z.
-    multiply_by_derivative(s.activation, s.slope, upstream, out, delta, rows * n);
+    // Element-wise, so the split never changes a bit; serial, it left the other threads waiting.
+    parallel_elements(rows * n, [&](size_t begin, size_t end) {
+      multiply_by_derivative(s.activation, s.slope, upstream + begin, out + begin, delta + begin, end - begin);
+    });
     const float* in = li == 0 ? x : ws.acts[li - 1].data();
     if (param_grads) {
       // dW = inᵀ · delta, db = column sums of delta.
