@@ -101,7 +101,7 @@ function prepare(a: unknown, b: unknown, options: unknown): NativeArgs {
 }
 
 /**
- * C = act(alpha · op(A) · op(B) + beta · C + bias), row-major, float32. Returns `options.c` (updated in
+ * C = act(alpha · op(A) · op(B) + beta · C + bias) [⊙ gateActivation'(gate)], row-major, float32. Returns `options.c` (updated in
  * place) or a new m×n array. Non-finite inputs, short arrays, strides below the row length and outputs
  * that overlap an input are errors (`.code` ERR_RECKIT_*). Deterministic for a given thread count.
  */
