@@ -82,6 +82,13 @@ const PLANTS = [
     replace: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n  }\n  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];',
   },
   {
+    name: 'index-missing-syncthreads',
+    what: 'device index: no __syncthreads between reading a decoded tile and loading the next one',
+    file: 'native/cuda/index.cu',
+    find: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n      __syncthreads();\n',
+    replace: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n',
+  },
+  {
     name: 'index-exclusion-off-by-one',
     what: "device index: a query's last excluded row is left out of the binary search",
     file: 'native/cuda/index.cu',

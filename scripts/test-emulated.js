@@ -38,6 +38,8 @@ function runSuite(library, selftest, { capture = false } = {}) {
       env,
       stdio: capture ? 'pipe' : 'inherit',
       encoding: 'utf8',
+      // A planted bug can fail a hundred cases with long diffs: past the default 1 MB, Node would kill the run.
+      maxBuffer: 256 * 1024 * 1024,
     });
     if (r.status !== 0) status = r.status === null ? 1 : r.status;
     signal = signal ?? r.signal;
