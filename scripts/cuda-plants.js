@@ -68,11 +68,18 @@ const PLANTS = [
     replace: '    if (i == begin || x >= best) {',
   },
   {
-    name: 'device-table-staging-short-copy',
-    what: 'resident table: the pinned staging upload copies one float less of each piece',
-    file: 'native/cuda/embedding_table.cu',
+    name: 'staging-short-copy',
+    what: 'resident objects: the pinned staging upload copies one float less of each piece',
+    file: 'native/cuda/pinned_staging.h',
     find: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece);',
     replace: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece > 4 ? piece - 4 : piece);',
+  },
+  {
+    name: 'mlp-bias-grad-drops-last-row',
+    what: 'device Mlp training: the bias gradient sums every row but the last of the mini-batch',
+    file: 'native/cuda/mlp.cu',
+    find: '  for (size_t r = 0; r < rows; ++r) sum += delta[r * n + j];',
+    replace: '  for (size_t r = 0; r + 1 < rows; ++r) sum += delta[r * n + j];',
   },
   {
     name: 'loss-reduction-missing-syncthreads',

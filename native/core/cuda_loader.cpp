@@ -80,6 +80,11 @@ Loaded load() {
   table_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
   table_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
   table_symbol(loaded.api.table_step, "reckit_cuda_table_step");
+  table_symbol(loaded.api.mlp_create, "reckit_cuda_mlp_create");
+  table_symbol(loaded.api.mlp_destroy, "reckit_cuda_mlp_destroy");
+  table_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
+  table_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
+  table_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||

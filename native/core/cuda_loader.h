@@ -32,6 +32,11 @@ struct CudaApi {
   reckit_cuda_table_bag_fn table_bag = nullptr;
   reckit_cuda_table_backward_fn table_backward = nullptr;
   reckit_cuda_table_step_fn table_step = nullptr;
+  reckit_cuda_mlp_create_fn mlp_create = nullptr;
+  reckit_cuda_mlp_destroy_fn mlp_destroy = nullptr;
+  reckit_cuda_mlp_set_state_fn mlp_set_state = nullptr;
+  reckit_cuda_mlp_read_fn mlp_read = nullptr;
+  reckit_cuda_mlp_train_batch_fn mlp_train_batch = nullptr;
 };
 
 struct CudaStatus {

@@ -159,3 +159,25 @@ typedef int (*reckit_cuda_table_step_fn)(reckit_cuda_table* table, int optimizer
                                          const uint32_t* offsets, size_t bags, const float* weights, int mode,
                                          const float* grad_out, float* weight_grads_out, size_t* touched,
                                          char* message, size_t message_size);
+
+/* A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then b
+ * [out]), its optimizer state and its activations on the device while it trains. activations[l]: 0 linear,
+ * 1 relu, 2 leaky_relu (slopes[l]), 3 tanh, 4 sigmoid. */
+typedef struct reckit_cuda_mlp reckit_cuda_mlp;
+typedef int (*reckit_cuda_mlp_create_fn)(size_t input, size_t layers, const size_t* units, const int* activations,
+                                         const float* slopes, const float* params, reckit_cuda_mlp** out,
+                                         char* message, size_t message_size);
+typedef void (*reckit_cuda_mlp_destroy_fn)(reckit_cuda_mlp* mlp);
+/* Replaces the optimizer state (each array has the parameters' length; null: none held). */
+typedef int (*reckit_cuda_mlp_set_state_fn)(reckit_cuda_mlp* mlp, const float* adam_m, const float* adam_v,
+                                            const float* velocity, char* message, size_t message_size);
+/* Copies the parameters and the state to the host; null destinations are skipped, a state not held is zeros. */
+typedef int (*reckit_cuda_mlp_read_fn)(reckit_cuda_mlp* mlp, float* params, float* adam_m, float* adam_v,
+                                       float* velocity, char* message, size_t message_size);
+/* One mini-batch as core/mlp.cpp's train_mlp does it: forward, the mean loss (0 BCE with logits, 1 MSE) and its
+ * gradient, backward, then the update (optimizer 0: Adam step adam_step (1-based); 1: SGD with momentum).
+ * *loss_out receives the batch's mean loss. */
+typedef int (*reckit_cuda_mlp_train_batch_fn)(reckit_cuda_mlp* mlp, const float* x, const float* y, size_t rows,
+                                              int loss, int optimizer, float lr, float beta1, float beta2, float eps,
+                                              float momentum, float weight_decay, uint64_t adam_step,
+                                              double* loss_out, char* message, size_t message_size);

@@ -430,13 +430,15 @@ const mlpTrain = (async: boolean): Entry<Mlp> => ({
   name: `Mlp#${async ? 'train' : 'trainSync'}`,
   subject: mlpSubject,
   async,
-  call: (m, x, y, epochs, batchSize, loss) => (async ? m.train(x, y, { epochs, batchSize, loss }) : m.trainSync(x, y, { epochs, batchSize, loss })),
+  call: (m, x, y, epochs, batchSize, loss, device) =>
+    (async ? m.train(x, y, { epochs, batchSize, loss, device }) : m.trainSync(x, y, { epochs, batchSize, loss, device })),
   args: [
     arg('x', () => values(12, 12), V.f32),
     arg('y', () => values(8, 13), V.f32),
     arg('epochs', () => 1, V.integer(1)),
     arg('batchSize', () => 2, V.integer(1)),
     arg('loss', () => 'mse', V.oneOf),
+    arg('device', () => 'cpu', V.oneOf),
   ],
 });
 
@@ -459,7 +461,7 @@ const modelSaves = <T extends Mlp | Gan>(name: string, subject: Subject<T>): Ent
 const modelEntries: Entry[] = [
   {
     name: 'new Mlp',
-    call: (_, input, layers, seed) => new Mlp({ input, layers, seed }),
+    call: (_, input, layers, seed, device) => new Mlp({ input, layers, seed, device }),
     args: [
       arg('input', () => 3, V.integer(1), [{ name: '2^20 + 1', make: () => 2 ** 20 + 1, expect: V.RANGE }]),
       arg('layers', () => LAYERS, [
@@ -472,6 +474,7 @@ const modelEntries: Entry[] = [
         { name: 'a null layer', make: () => [null], expect: V.INVALID },
       ]),
       arg('seed', () => 5, V.seed),
+      arg('device', () => 'cpu', V.oneOf),
     ],
   },
   mlpPredict('forward'),

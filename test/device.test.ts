@@ -1,4 +1,4 @@
-// EmbeddingTable's `device` option through the public API. Without a CUDA library (plain `npm test`): `cuda`
+// EmbeddingTable's and Mlp's `device` option through the public API. Without a CUDA library (plain `npm test`): `cuda`
 // is ERR_RECKIT_NO_DEVICE with info().cuda.reason and `auto` quietly stays on the CPU. With one
 // (RECKIT_CUDA_LIBRARY, run by `npm run test:emulated` on the emulated build): a small training loop on the
 // device matches the CPU, and save/load round-trips. Kernel-level cases: test/conformance/embedding-table-device.
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EmbeddingTable, info } from '../lib/index';
+import { EmbeddingTable, Mlp, info } from '../lib/index';
 import { seededFloats } from './helpers';
 
 const cuda = info().cuda;
@@ -60,10 +60,36 @@ if (!cuda.available) {
     const t = new EmbeddingTable({ rows: 3, dim: 2, device: 'auto' });
     assert.is(t.device, 'cpu');
     t.step([1], null, Float32Array.from([1, 1]), { optimizer: 'sgd', lr: 1 });
+    const mlp = new Mlp({ input: 2, layers: [{ units: 1 }], device: 'auto' });
+    assert.is(mlp.trainSync(new Float32Array(4), new Float32Array(2), { epochs: 1, batchSize: 2, loss: 'mse' }).length, 1);
+  });
+
+  test('Mlp training on cuda without CUDA: ERR_RECKIT_NO_DEVICE with the reason, the model unchanged', async () => {
+    const mlp = new Mlp({ input: 2, layers: [{ units: 1 }], device: 'cuda' });
+    const before = mlp.parameters();
+    const x = new Float32Array(4), y = new Float32Array(2);
+    for (const run of [() => mlp.trainSync(x, y, { epochs: 1, batchSize: 2, loss: 'mse' }),
+      () => mlp.train(x, y, { epochs: 1, batchSize: 2, loss: 'mse' }),
+      () => new Mlp({ input: 2, layers: [{ units: 1 }] }).trainSync(x, y, { epochs: 1, batchSize: 2, loss: 'mse', device: 'cuda' })]) {
+      try {
+        await run();
+        assert.unreachable('should throw');
+      } catch (e) {
+        assert.is((e as { code?: string }).code, 'ERR_RECKIT_NO_DEVICE');
+        assert.ok(String((e as Error).message).includes(cuda.reason ?? '?'), String(e));
+      }
+    }
+    assert.equal(mlp.parameters(), before);
   });
 } else {
-  test('device auto with CUDA: the table lives on the device', () => {
+  test('device auto with CUDA: the table lives on the device, an Mlp trains there', () => {
     assert.is(new EmbeddingTable({ rows: 3, dim: 2, device: 'auto' }).device, 'cuda');
+    const x = seededFloats(20, 1), y = seededFloats(10, 2);
+    const opts = { epochs: 2, batchSize: 4, loss: 'mse' as const, seed: 3 };
+    const auto = new Mlp({ input: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }], device: 'auto' });
+    const cpu = new Mlp({ input: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }] });
+    const a = auto.trainSync(x, y, opts), c = cpu.trainSync(x, y, opts);
+    for (let i = 0; i < c.length; i++) assert.ok(Math.abs(a[i] - c[i]) <= 1e-6 * Math.abs(c[i]), `loss ${i}`);
   });
 
   test('device cuda: a training loop (lookup, bag backward, Adam steps) matches the CPU; save and load round-trip', async () => {
