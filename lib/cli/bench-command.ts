@@ -2,9 +2,8 @@
 import { parseArgs } from 'node:util';
 import { runBench } from '../../bench/run';
 import { suites } from '../../bench/registry';
-import { invalidArg } from '../errors';
 import { setThreads } from '../info';
-import type { Command } from './command';
+import { CliError, type Command } from './command';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -16,10 +15,11 @@ export const benchCommand: Command = {
       allowPositionals: true,
       options: { json: { type: 'string' }, quick: { type: 'boolean' }, threads: { type: 'string' }, device: { type: 'string' } },
     });
+    if (values.device !== undefined && values.device !== 'cpu' && values.device !== 'cuda') {
+      throw new CliError(`--device must be cpu or cuda (got '${values.device}')`);
+    }
     if (values.threads) setThreads(Number(values.threads));
-    const device = values.device ?? 'cpu';
-    if (device !== 'cpu' && device !== 'cuda') throw invalidArg(`--device must be cpu or cuda (got ${device})`);
-    await runBench({ suites: positionals, json: values.json, quick: values.quick, device, command: `npx reckit bench ${argv.join(' ')}`.trim() });
+    await runBench({ suites: positionals, json: values.json, quick: values.quick, device: values.device as 'cpu' | 'cuda' | undefined, command: `npx reckit bench ${argv.join(' ')}`.trim() });
     return 0;
   },
 };

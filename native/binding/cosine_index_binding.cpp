@@ -11,6 +11,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/embedding_table_binding.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
@@ -342,6 +343,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     Napi::Env env = args.Env();
     try {
       return translate_errors(env, [&]() -> Napi::Value {
+        AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
         Napi::Object result;
         std::vector<Napi::Value> keep;
         auto job = parse_search(args, result, keep);

@@ -17,14 +17,6 @@ CudaIndexMirror::~CudaIndexMirror() {
   if (handle) api->index_destroy(handle);
 }
 
-[[noreturn]] void raise_cuda_status(int status, const char* message) {
-  switch (status) {
-    case RECKIT_CUDA_NO_DEVICE: fail(ErrorCode::NoDevice, std::string("CUDA: ") + message);
-    case RECKIT_CUDA_OUT_OF_MEMORY: fail(ErrorCode::OutOfMemory, std::string("CUDA: ") + message);
-    default: fail(ErrorCode::Internal, std::string("CUDA: ") + message);
-  }
-}
-
 namespace {
 
 int dtype_of(Storage s) {

@@ -16,7 +16,4 @@ struct CudaIndexMirror {
   ~CudaIndexMirror();
 };
 
-// A reckit_cuda status as a reckit::Error (out of memory -> OutOfMemory, no device -> NoDevice, else Internal).
-[[noreturn]] void raise_cuda_status(int status, const char* message);
-
 }  // namespace reckit
