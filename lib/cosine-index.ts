@@ -90,7 +90,7 @@ export interface MemoryUsage {
   ids: number;
   /** Host bytes: vectors + rerank + ids. */
   total: number;
-  /** Bytes of the device copy (0 on the CPU, or before the first device search). */
+  /** Bytes on the device: the copy of the vectors and the reused search buffers (0 on the CPU, or before the first device search). */
   device: number;
 }
 

@@ -116,7 +116,7 @@ typedef int (*reckit_cuda_index_search_fn)(reckit_cuda_index* index, const float
                                            const uint32_t* exclude_rows, const uint64_t* exclude_offsets,
                                            const uint64_t* blocked, size_t slice_rows, uint32_t* rows_out,
                                            float* scores_out, char* message, size_t message_size);
-/* Device bytes held by the handle. */
+/* Device bytes held by the handle: the rows, scales and ids, and the search buffers it keeps for the next search. */
 typedef size_t (*reckit_cuda_index_bytes_fn)(const reckit_cuda_index* index);
 /* ---- tables and models: device-resident objects ---------------------------------------------------------
  * A reckit_cuda_table holds an EmbeddingTable's rows (rows x dim floats) and its optimizer state on the device;

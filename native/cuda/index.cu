@@ -225,12 +225,32 @@ class Event {
   cudaEvent_t event_ = nullptr;
 };
 
-// Host -> device through the staging buffer's two halves: the CPU fills one half while the other's copy runs.
-void upload(void* device, const void* host, size_t bytes, PinnedBuffer& staging, cudaStream_t stream) {
+// A device buffer kept across searches and grown (never shrunk) on demand: cudaMalloc and cudaFree synchronize
+// the device and cost more than the scan of a small search, so a handle keeps its search buffers.
+template <class T>
+class Scratch {
+ public:
+  T* get(size_t n, const char* what) {
+    if (n == 0) return nullptr;
+    if (!buffer_ || buffer_->size() < n) {
+      buffer_.reset();  // free the old one first: the device may not hold both
+      buffer_.reset(new DeviceBuffer<T>(n, what));
+    }
+    return buffer_->get();
+  }
+  size_t bytes() const { return buffer_ ? buffer_->size() * sizeof(T) : 0; }
+
+ private:
+  std::unique_ptr<DeviceBuffer<T>> buffer_;
+};
+
+// Host -> device through the staging buffer's two halves: the CPU fills one half while the other's copy runs
+// (`done` marks when each half's copy has finished reading it).
+void upload(void* device, const void* host, size_t bytes, PinnedBuffer& staging, Event (&done)[2],
+            cudaStream_t stream) {
   if (!bytes) return;
   const size_t half = kStagingBytes / 2;
   unsigned char* stage = staging.get(kStagingBytes);
-  Event done[2];
   bool pending[2] = {false, false};
   for (size_t off = 0, chunk = 0; off < bytes; off += half, ++chunk) {
     const size_t b = chunk % 2, len = bytes - off < half ? bytes - off : half;
@@ -258,11 +278,6 @@ void download(void* host, const void* device, size_t bytes, PinnedBuffer& stagin
   }
 }
 
-template <class T>
-void upload_buffer(DeviceBuffer<T>& device, const T* host, size_t n, PinnedBuffer& staging, cudaStream_t stream) {
-  upload(device.get(), host, n * sizeof(T), staging, stream);
-}
-
 }  // namespace
 
 struct reckit_cuda_index {
@@ -278,7 +293,21 @@ struct reckit_cuda_index {
   DeviceBuffer<uint64_t> ids;
   Stream stream;
   PinnedBuffer staging;
-  std::mutex mutex;  // searches share the stream and the staging buffer
+  Event staged[2];
+  // Search buffers, reused by the next search.
+  Scratch<float> queries, part_score, scores;
+  Scratch<uint64_t> exclude_offsets, blocked;
+  Scratch<uint32_t> exclude_rows, part_row, rows_out;
+  std::mutex mutex;  // searches share the stream, the staging buffer and the search buffers
+
+  void upload(void* device, const void* host, size_t bytes) {
+    ::upload(device, host, bytes, staging, staged, stream.get());
+  }
+  size_t bytes() const {
+    return data.size() + scales.size() * sizeof(float) + ids.size() * sizeof(uint64_t) + queries.bytes() +
+           part_score.bytes() + scores.bytes() + exclude_offsets.bytes() + blocked.bytes() + exclude_rows.bytes() +
+           part_row.bytes() + rows_out.bytes();
+  }
 };
 
 RECKIT_CUDA_EXPORT int reckit_cuda_index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
@@ -290,10 +319,9 @@ RECKIT_CUDA_EXPORT int reckit_cuda_index_create(const void* data, size_t rows, s
     if (rows >= kEmptyRow) invalid("too many rows for 32-bit row numbers");
     if (dtype == RECKIT_CUDA_DTYPE_I8 && rows && !scales) invalid("i8 rows need their scales");
     std::unique_ptr<reckit_cuda_index> index(new reckit_cuda_index(rows, stride, dim, dtype));
-    const cudaStream_t s = index->stream.get();
-    upload(index->data.get(), data, rows * stride * element_bytes(dtype), index->staging, s);
-    if (dtype == RECKIT_CUDA_DTYPE_I8) upload_buffer(index->scales, scales, rows, index->staging, s);
-    upload_buffer(index->ids, row_ids, rows, index->staging, s);
+    index->upload(index->data.get(), data, rows * stride * element_bytes(dtype));
+    if (dtype == RECKIT_CUDA_DTYPE_I8) index->upload(index->scales.get(), scales, rows * sizeof(float));
+    index->upload(index->ids.get(), row_ids, rows * sizeof(uint64_t));
     *out = index.release();
   });
 }
@@ -302,7 +330,8 @@ RECKIT_CUDA_EXPORT void reckit_cuda_index_destroy(reckit_cuda_index* index) { de
 
 RECKIT_CUDA_EXPORT size_t reckit_cuda_index_bytes(const reckit_cuda_index* index) {
   if (!index) return 0;
-  return index->data.size() + index->scales.size() * sizeof(float) + index->ids.size() * sizeof(uint64_t);
+  std::lock_guard<std::mutex> lock(const_cast<reckit_cuda_index*>(index)->mutex);
+  return index->bytes();
 }
 
 RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const float* queries, size_t n, size_t k,
@@ -332,28 +361,28 @@ RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const 
     const cudaStream_t s = index->stream.get();
     PinnedBuffer& staging = index->staging;
 
-    DeviceBuffer<float> d_queries(n * index->stride, "cudaMalloc(queries)");
-    upload_buffer(d_queries, queries, n * index->stride, staging, s);
+    float* d_queries = index->queries.get(n * index->stride, "cudaMalloc(queries)");
+    index->upload(d_queries, queries, n * index->stride * sizeof(float));
     Eligibility eligible{nullptr, nullptr, nullptr};
-    const size_t excluded = exclude_offsets ? exclude_offsets[n] : 0;
-    DeviceBuffer<uint64_t> d_offsets(exclude_offsets ? n + 1 : 0, "cudaMalloc(exclusion offsets)");
-    DeviceBuffer<uint32_t> d_excluded(excluded, "cudaMalloc(exclusions)");
     if (exclude_offsets) {
-      upload_buffer(d_offsets, exclude_offsets, n + 1, staging, s);
-      upload_buffer(d_excluded, exclude_rows, excluded, staging, s);
-      eligible.exclude_offsets = d_offsets.get();
-      eligible.exclude_rows = d_excluded.get();
+      const size_t excluded = exclude_offsets[n];
+      uint64_t* d_offsets = index->exclude_offsets.get(n + 1, "cudaMalloc(exclusion offsets)");
+      uint32_t* d_excluded = index->exclude_rows.get(excluded, "cudaMalloc(exclusions)");
+      index->upload(d_offsets, exclude_offsets, (n + 1) * sizeof(uint64_t));
+      index->upload(d_excluded, exclude_rows, excluded * sizeof(uint32_t));
+      eligible.exclude_offsets = d_offsets;
+      eligible.exclude_rows = d_excluded;
     }
-    const size_t words = (rows + 63) / 64;
-    DeviceBuffer<uint64_t> d_blocked(blocked ? words : 0, "cudaMalloc(filter bitmap)");
     if (blocked) {
-      upload_buffer(d_blocked, blocked, words, staging, s);
-      eligible.blocked = d_blocked.get();
+      const size_t words = (rows + 63) / 64;
+      uint64_t* d_blocked = index->blocked.get(words, "cudaMalloc(filter bitmap)");
+      index->upload(d_blocked, blocked, words * sizeof(uint64_t));
+      eligible.blocked = d_blocked;
     }
-    DeviceBuffer<float> part_score(n * slices * k_held, "cudaMalloc(partial scores)");
-    DeviceBuffer<unsigned> part_row(n * slices * k_held, "cudaMalloc(partial rows)");
-    DeviceBuffer<unsigned> d_rows(n * k, "cudaMalloc(result rows)");
-    DeviceBuffer<float> d_scores(n * k, "cudaMalloc(result scores)");
+    float* part_score = index->part_score.get(n * slices * k_held, "cudaMalloc(partial scores)");
+    unsigned* part_row = index->part_row.get(n * slices * k_held, "cudaMalloc(partial rows)");
+    unsigned* d_rows = index->rows_out.get(n * k, "cudaMalloc(result rows)");
+    float* d_scores = index->scores.get(n * k, "cudaMalloc(result scores)");
     const size_t shared_bytes = list_bytes(k_held);
     const dim3 grid(static_cast<unsigned>(query_blocks), static_cast<unsigned>(slices));
     const void* d_data = index->data.get();
@@ -362,38 +391,34 @@ RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const 
       case RECKIT_CUDA_DTYPE_F32: {
         auto kernel = &index_slice_kernel<RECKIT_CUDA_DTYPE_F32>;
         RECKIT_LAUNCH(kernel, grid, kThreads, shared_bytes, s, d_data, d_scales, rows, index->stride, index->dim,
-                      d_queries.get(), n, k_held, slice_rows, index->ids.get(), eligible, part_score.get(),
-                      part_row.get());
+                      d_queries, n, k_held, slice_rows, index->ids.get(), eligible, part_score, part_row);
         break;
       }
       case RECKIT_CUDA_DTYPE_BF16: {
         auto kernel = &index_slice_kernel<RECKIT_CUDA_DTYPE_BF16>;
         RECKIT_LAUNCH(kernel, grid, kThreads, shared_bytes, s, d_data, d_scales, rows, index->stride, index->dim,
-                      d_queries.get(), n, k_held, slice_rows, index->ids.get(), eligible, part_score.get(),
-                      part_row.get());
+                      d_queries, n, k_held, slice_rows, index->ids.get(), eligible, part_score, part_row);
         break;
       }
       case RECKIT_CUDA_DTYPE_F16: {
         auto kernel = &index_slice_kernel<RECKIT_CUDA_DTYPE_F16>;
         RECKIT_LAUNCH(kernel, grid, kThreads, shared_bytes, s, d_data, d_scales, rows, index->stride, index->dim,
-                      d_queries.get(), n, k_held, slice_rows, index->ids.get(), eligible, part_score.get(),
-                      part_row.get());
+                      d_queries, n, k_held, slice_rows, index->ids.get(), eligible, part_score, part_row);
         break;
       }
       default: {
         auto kernel = &index_slice_kernel<RECKIT_CUDA_DTYPE_I8>;
         RECKIT_LAUNCH(kernel, grid, kThreads, shared_bytes, s, d_data, d_scales, rows, index->stride, index->dim,
-                      d_queries.get(), n, k_held, slice_rows, index->ids.get(), eligible, part_score.get(),
-                      part_row.get());
+                      d_queries, n, k_held, slice_rows, index->ids.get(), eligible, part_score, part_row);
         break;
       }
     }
     check_launch("index_slice_kernel");
-    RECKIT_LAUNCH(index_merge_kernel, static_cast<unsigned>(query_blocks), kThreads, shared_bytes, s, part_score.get(),
-                  part_row.get(), static_cast<unsigned>(slices), n, k_held, static_cast<int>(k), index->ids.get(),
-                  d_rows.get(), d_scores.get());
+    RECKIT_LAUNCH(index_merge_kernel, static_cast<unsigned>(query_blocks), kThreads, shared_bytes, s, part_score,
+                  part_row, static_cast<unsigned>(slices), n, k_held, static_cast<int>(k), index->ids.get(), d_rows,
+                  d_scores);
     check_launch("index_merge_kernel");
-    download(rows_out, d_rows.get(), n * k * sizeof(unsigned), staging, s);
-    download(scores_out, d_scores.get(), n * k * sizeof(float), staging, s);
+    download(rows_out, d_rows, n * k * sizeof(unsigned), staging, s);
+    download(scores_out, d_scores, n * k * sizeof(float), staging, s);
   });
 }

@@ -165,11 +165,13 @@ if (backend === 'emulated') {
     const { cpu, gpu, queries } = build(c, s, 12);
     const expected = cpu.searchSync(queries, { k: s.k });
     assertSame(c, gpu.searchSync(queries, { k: s.k }), expected);
-    // Room for the uploaded rows and not much more: the per-search buffers cannot be allocated.
+    // Room for what the handle holds (rows and the last search's buffers) and not much more: a search with 8
+    // times the queries needs larger buffers, which cannot be allocated.
     process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = String(gpu.memoryUsage().device + 64);
+    const more = seededFloats(8 * s.n * s.dim, 13);
     let error: { code?: string } | undefined;
     try {
-      await gpu.search(queries, { k: s.k });
+      await gpu.search(more, { k: s.k });
     } catch (e) {
       error = e as { code?: string };
     } finally {
@@ -178,6 +180,7 @@ if (backend === 'emulated') {
     assert.is(error?.code, 'ERR_RECKIT_OUT_OF_MEMORY');
     assert.is(gpu.device, 'cpu');
     assertSame(c, await gpu.search(queries, { k: s.k }), expected);
+    assertSame(c, gpu.searchSync(more, { k: s.k }), cpu.searchSync(more, { k: s.k }));
     cpu.dispose();
     gpu.dispose();
   });
