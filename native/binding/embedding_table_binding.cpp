@@ -15,6 +15,7 @@
 #include "binding/embedding_table_args.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/embedding_table.h"
 #include "core/embedding_table_io.h"
 #include "cpu/dispatch.h"
@@ -57,6 +58,9 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
                            InstanceMethod<&EmbeddingTableWrap::to_buffer_async>("toBufferAsync"),
                            InstanceMethod<&EmbeddingTableWrap::dispose>("dispose"),
                            InstanceMethod<&EmbeddingTableWrap::disposed>("disposed"),
+                           InstanceMethod<&EmbeddingTableWrap::device>("device"),
+                           InstanceMethod<&EmbeddingTableWrap::to_device>("toDevice"),
+                           InstanceMethod<&EmbeddingTableWrap::to_device_async>("toDeviceAsync"),
                        });
   }
 
@@ -290,6 +294,40 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
   }
 
   Napi::Value disposed(const Napi::CallbackInfo& args) { return Napi::Boolean::New(args.Env(), table_->disposed()); }
+
+  Napi::Value device(const Napi::CallbackInfo& args) {
+    return Napi::String::New(args.Env(), table_->on_device() ? "cuda" : "cpu");
+  }
+
+  // toDevice('auto' | 'cpu' | 'cuda'): 'cuda' moves the table to the device (ERR_RECKIT_NO_DEVICE with the
+  // reason when CUDA is unusable); 'auto' does so only when CUDA is usable; 'cpu' leaves it where it is.
+  // Returns whether the table should move (the async form then moves it on the pool).
+  static bool wants_device(const Napi::Value& value) {
+    const std::string device = string_arg(value, "device");
+    require(device == "cpu" || device == "cuda" || device == "auto", ErrorCode::InvalidArg,
+            "device must be 'cpu', 'cuda' or 'auto'");
+    if (device == "cuda") {
+      require(cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+    }
+    return device == "cuda" || (device == "auto" && cuda_api() != nullptr);
+  }
+
+  Napi::Value to_device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      if (wants_device(args[0])) table_->to_device();
+      return args.Env().Undefined();
+    });
+  }
+
+  Napi::Value to_device_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const bool move = wants_device(args[0]);
+      TablePtr t = table_;
+      return run_async(
+          args.Env(), {args.This()}, [t, move] { if (move) t->to_device(); },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    });
+  }
 
   TablePtr table_;
 };

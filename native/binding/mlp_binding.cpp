@@ -14,6 +14,7 @@
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/mlp.h"
 #include "core/model_io.h"
 
@@ -262,6 +263,13 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     t.shuffle = shuffle.IsUndefined() ? true : shuffle.ToBoolean().Value();
     const Napi::Value seed = option(o, "seed");
     t.seed = seed.IsUndefined() ? 0 : seed_arg(seed, "seed");
+    const Napi::Value device = option(o, "device");
+    if (!device.IsUndefined()) {
+      const std::string d = string_arg(device, "device");
+      require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
+      require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      t.device = d == "cuda" || (d == "auto" && cuda_api() != nullptr);
+    }
     return job;
   }
 
