@@ -29,6 +29,11 @@ export interface SuiteContext {
   limits: MachineLimits;
   /** Smaller sizes and fewer runs (used by the harness's own test and for a quick look). */
   quick: boolean;
+  /**
+   * `cuda` (`--device cuda`): suites that have a device path also measure it (the CPU rows stay, for the
+   * ratios). Always `cpu` when CUDA is not usable (the harness says why).
+   */
+  device: 'cpu' | 'cuda';
   /** Records a remark printed under the table (e.g. a skipped peer and why). */
   note(message: string): void;
   /**

@@ -13,7 +13,7 @@ export interface BenchOptions {
   suites: string[];
   json?: string;
   quick?: boolean;
-  /** `cuda`: also measure the device paths of suites that have one (falls back to `cpu`, saying why). */
+  /** `cuda`: also measure the device paths (falls back to `cpu` with a note when CUDA is not usable). */
   device?: 'cpu' | 'cuda';
   /** Printed as the command that reproduces the run. */
   command?: string;
@@ -89,18 +89,21 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     `limits: read ${limits.readBandwidthGBs.one.toFixed(1)} GB/s (1 thread) / ${limits.readBandwidthGBs.all.toFixed(1)} GB/s ` +
       `(${limits.threads}); FMA peak ${limits.fmaPeakGflops.one.toFixed(0)} / ${limits.fmaPeakGflops.all.toFixed(0)} GFLOP/s`,
   );
-  let device = options.device ?? 'cpu';
-  if (device === 'cuda' && !i.cuda.available) {
-    log(`device: --device cuda asked for, but CUDA is not usable (${i.cuda.reason}); measuring the CPU only`);
-    device = 'cpu';
-  } else if (device === 'cuda') {
-    log(`device: ${i.cuda.device} (${i.cuda.backend} backend${i.cuda.backend === 'emulated' ? ': CPU threads standing in for a GPU, timings are not GPU speeds' : ''})`);
-  }
   const command = options.command ?? `npx reckit bench ${options.suites.join(' ')}`.trim();
+  let device: 'cpu' | 'cuda' = options.device ?? 'cpu';
+  if (device === 'cuda') {
+    const cuda = i.cuda;
+    if (cuda.available) {
+      log(`device: cuda (${cuda.backend}: ${cuda.device})${cuda.backend === 'emulated' ? ' — the emulator checks logic, its timings mean nothing' : ''}`);
+    } else {
+      log(`device: --device cuda asked for, but CUDA is not usable here (${cuda.reason}); measuring the CPU only`);
+      device = 'cpu';
+    }
+  }
   const report: BenchReport = { machine, limits, command, suites: [] };
   for (const suite of chosen) {
     const notes: string[] = [];
-    const ctx: SuiteContext = { limits, quick: !!options.quick, note: (m) => notes.push(m), device };
+    const ctx: SuiteContext = { limits, quick: !!options.quick, device, note: (m) => notes.push(m) };
     log(`\n== ${suite.name}: ${suite.description}`);
     const measurements = await suite.run(ctx);
     for (const line of formatTable(measurements)) log(line);

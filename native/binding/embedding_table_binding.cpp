@@ -11,6 +11,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/embedding_table_args.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
@@ -125,17 +126,16 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch.ids = index_array(args[0], "ids");
       owned->batch.has_offsets = false;
       owned->own();
-      Napi::Float32Array out = output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
-      float* dst = out.Data();
-      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      auto out = async_output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This(), out}, [t, owned, dst] { t->lookup(owned->batch.ids, dst, cpu::kernels()); },
-          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+          args.Env(), {args.This()}, [t, owned, out] { t->lookup(owned->batch.ids, out->dst, cpu::kernels()); },
+          [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
 
@@ -152,16 +152,15 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_bag_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, false);
       owned->own();
-      Napi::Float32Array out = output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
-      float* dst = out.Data();
-      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      auto out = async_output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This(), out, args[3]}, [t, owned, dst] { t->lookup_bag(owned->batch, dst, cpu::kernels()); },
-          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+          args.Env(), {args.This()}, [t, owned, out] { t->lookup_bag(owned->batch, out->dst, cpu::kernels()); },
+          [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
 
@@ -177,6 +176,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value backward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, true);
       owned->own();
@@ -205,6 +205,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value step_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, true);
       owned->own();
@@ -379,16 +380,17 @@ Napi::Value from_buffer(const Napi::CallbackInfo& args) {
 
 Napi::Value from_buffer_async(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     const Napi::Value value = args[0];
     if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       fail(ErrorCode::InvalidArg, "buffer must be a Buffer or Uint8Array");
     }
     const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-    const uint8_t* data = bytes.Data();
     const size_t size = bytes.ElementLength();
+    const uint8_t* data = AsyncInputs::stable(static_cast<const uint8_t*>(bytes.Data()), size);
     const bool with_optimizer = args[1].ToBoolean();
     auto result = std::make_shared<TablePtr>();
-    // The bytes stay referenced until the promise settles; the reader copies them before checking.
+    // `data` is a copy (AsyncInputs): the caller may transfer the buffer while this runs.
     return run_async(
         args.Env(), {value}, [data, size, with_optimizer, result] { *result = EmbeddingTableIo::from_buffer(data, size, with_optimizer); },
         [result](Napi::Env env) -> Napi::Value { return external_of(env, *result); });

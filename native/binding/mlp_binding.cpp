@@ -9,6 +9,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
@@ -108,6 +109,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
 
   Napi::Value forward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
@@ -146,6 +148,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
 
   Napi::Value predict_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
@@ -293,6 +296,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   // trainAsync(x, y, options, onEpoch?, token?) -> Promise<{ losses, aborted }>
   Napi::Value train_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const TrainJob job = train_job(args, *s);
       CancelFlag cancel = cancel_flag_arg(args[4], "token");

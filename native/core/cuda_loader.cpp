@@ -1,6 +1,8 @@
 // dlopen-based loader for reckit_cuda. The addon never links CUDA, so it loads on any machine.
 #include "core/cuda_loader.h"
 
+#include "core/error.h"
+
 #include <cstdlib>
 #include <type_traits>
 
@@ -57,6 +59,13 @@ Loaded load() {
   loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
   loaded.api.loss_f32 = reinterpret_cast<reckit_cuda_loss_f32_fn>(dlsym(handle, "reckit_cuda_loss_f32"));
   loaded.api.adam_f32 = reinterpret_cast<reckit_cuda_adam_f32_fn>(dlsym(handle, "reckit_cuda_adam_f32"));
+  // index
+  loaded.api.index_create = reinterpret_cast<reckit_cuda_index_create_fn>(dlsym(handle, "reckit_cuda_index_create"));
+  loaded.api.index_destroy = reinterpret_cast<reckit_cuda_index_destroy_fn>(dlsym(handle, "reckit_cuda_index_destroy"));
+  loaded.api.index_search = reinterpret_cast<reckit_cuda_index_search_fn>(dlsym(handle, "reckit_cuda_index_search"));
+  loaded.api.index_bytes = reinterpret_cast<reckit_cuda_index_bytes_fn>(dlsym(handle, "reckit_cuda_index_bytes"));
+  const bool index_loaded = loaded.api.index_create && loaded.api.index_destroy && loaded.api.index_search &&
+                            loaded.api.index_bytes;
   // tables and models
   bool tables_complete = true;
   auto table_symbol = [&](auto& slot, const char* name) {
@@ -80,7 +89,7 @@ Loaded load() {
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
       !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32 ||
-      !tables_complete) {
+      !index_loaded || !tables_complete) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors
@@ -125,5 +134,15 @@ const Loaded& loaded() {
 const CudaStatus& cuda_status() { return loaded().status; }
 
 const CudaApi* cuda_api() { return loaded().status.available ? &loaded().api : nullptr; }
+
+void raise_cuda_status(int status, const char* message) {
+  switch (status) {
+    case RECKIT_CUDA_OK: return;
+    case RECKIT_CUDA_NO_DEVICE: fail(ErrorCode::NoDevice, std::string("CUDA: ") + message);
+    case RECKIT_CUDA_OUT_OF_MEMORY: fail(ErrorCode::OutOfMemory, std::string("CUDA: ") + message);
+    case RECKIT_CUDA_INVALID: fail(ErrorCode::InvalidArg, std::string("CUDA: ") + message);
+    default: fail(ErrorCode::Internal, std::string("CUDA: ") + message);
+  }
+}
 
 }  // namespace reckit

@@ -10,16 +10,6 @@
 
 namespace reckit {
 
-void raise_cuda_status(int status, const char* message) {
-  switch (status) {
-    case RECKIT_CUDA_OK: return;
-    case RECKIT_CUDA_NO_DEVICE: fail(ErrorCode::NoDevice, std::string("CUDA: ") + message);
-    case RECKIT_CUDA_OUT_OF_MEMORY: fail(ErrorCode::OutOfMemory, std::string("CUDA: ") + message);
-    case RECKIT_CUDA_INVALID: fail(ErrorCode::InvalidArg, std::string("CUDA: ") + message);
-    default: fail(ErrorCode::Internal, std::string("CUDA: ") + message);
-  }
-}
-
 namespace {
 
 const CudaApi& usable_api() {

@@ -30,7 +30,4 @@ class EmbeddingDeviceTable {
   reckit_cuda_table* handle_ = nullptr;
 };
 
-// Throws the reckit error matching a reckit_cuda status (OK returns).
-void raise_cuda_status(int status, const char* message);
-
 }  // namespace reckit

@@ -90,6 +90,34 @@ typedef int (*reckit_cuda_adam_f32_fn)(float* params, const float* grads, float*
                                        float beta1, float beta2, float eps, float weight_decay, uint64_t step,
                                        char* message, size_t message_size);
 
+/* ---- index: a device-resident CosineIndex (ABI 3) ----------------------------------------------------------
+ * An opaque handle holding one index's scanned matrix on the device: `rows` rows of `stride` elements (the
+ * first `dim` meaningful, the rest zero) in `dtype`, the per-row scales (i8 only) and the caller ids of the rows
+ * (for the tie-break). Created from host memory through a pinned staging buffer; immutable afterwards (the addon
+ * re-creates it when the CPU index changed). Searches on one handle are serialized by the library. */
+typedef struct reckit_cuda_index reckit_cuda_index;
+#define RECKIT_CUDA_DTYPE_F32 0
+#define RECKIT_CUDA_DTYPE_BF16 1
+#define RECKIT_CUDA_DTYPE_F16 2
+#define RECKIT_CUDA_DTYPE_I8 3 /* value = scales[row] * int8 */
+typedef int (*reckit_cuda_index_create_fn)(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
+                                           const float* scales, const uint64_t* row_ids, reckit_cuda_index** out,
+                                           char* message, size_t message_size);
+/* Frees the handle's device memory (null: nothing). */
+typedef void (*reckit_cuda_index_destroy_fn)(reckit_cuda_index* index);
+/* The k best eligible rows by inner product for each of n queries (n x stride floats, prepared by the caller:
+ * normalized for cosine, zero padding), in the order "higher score, then smaller row_ids[row]". A row is
+ * eligible unless its bit is set in `blocked` ((rows + 63) / 64 words, bit r of word r / 64; null: none) or it
+ * is among the query's excluded rows exclude_rows[exclude_offsets[i] .. exclude_offsets[i + 1]) (sorted
+ * ascending; exclude_offsets null: none). Eligibility is decided inside the scan, so k results come back
+ * whenever k eligible rows exist. rows_out / scores_out are n x k; missing slots get row 0xFFFFFFFF and score
+ * -inf. k <= RECKIT_CUDA_TOPK_MAX_K; slice_rows as for topk_f32 (0 = automatic). */
+typedef int (*reckit_cuda_index_search_fn)(reckit_cuda_index* index, const float* queries, size_t n, size_t k,
+                                           const uint32_t* exclude_rows, const uint64_t* exclude_offsets,
+                                           const uint64_t* blocked, size_t slice_rows, uint32_t* rows_out,
+                                           float* scores_out, char* message, size_t message_size);
+/* Device bytes held by the handle. */
+typedef size_t (*reckit_cuda_index_bytes_fn)(const reckit_cuda_index* index);
 /* ---- tables and models: device-resident objects ---------------------------------------------------------
  * A reckit_cuda_table holds an EmbeddingTable's rows (rows x dim floats) and its optimizer state on the device;
  * batches travel through the table's pinned staging buffer. Calls on one table are serialized by the library. */

@@ -201,13 +201,14 @@ const indexWrite = (method: 'add' | 'upsert'): Entry<CosineIndex> => ({
 const indexEntries: Entry[] = [
   {
     name: 'new CosineIndex',
-    call: (_, dim, metric, storage, rerank, isa) => new CosineIndex({ dim, metric, storage, rerank, isa }),
+    call: (_, dim, metric, storage, rerank, isa, device) => new CosineIndex({ dim, metric, storage, rerank, isa, device }),
     args: [
       arg('dim', () => 4, V.integer(1), [{ name: '65537', make: () => 65537, expect: V.RANGE }]),
       arg('metric', () => 'ip', V.oneOf),
       arg('storage', () => 'i8', V.oneOf),
       arg('rerank', () => true, V.boolean),
       arg('isa', () => 'portable', V.oneOf),
+      arg('device', () => 'auto', V.oneOf),
     ],
   },
   indexWrite('add'),
@@ -791,11 +792,17 @@ const synthesizerEntries: Entry[] = [
     subject: synthSubject,
     async: true,
     afterDispose: V.OK, // documented: after dispose() a new fit is allowed
-    call: (s, data) => s.fit(data, { seed: 1 }),
-    args: [arg('data', () => SYNTH_ROWS, [
-      { name: 'null', make: () => null, expect: V.INVALID },
-      { name: 'a number', make: () => 5, expect: V.INVALID },
-    ])],
+    call: (s, data, maxSeconds) => s.fit(data, { maxSeconds: maxSeconds as number }),
+    args: [
+      arg('data', () => SYNTH_ROWS, [
+        { name: 'null', make: () => null, expect: V.INVALID },
+        { name: 'a number', make: () => 5, expect: V.INVALID },
+      ]),
+      arg('maxSeconds', () => 3600, V.finite, [
+        { name: '0', make: () => 0, expect: V.RANGE },
+        { name: '-1', make: () => -1, expect: V.RANGE },
+      ]),
+    ],
   },
   { name: 'TabularSynthesizer#save', subject: synthSubject, afterDispose: V.INVALID, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
 ];
