@@ -51,6 +51,19 @@ test('trains, writes N rows with the same header, saves a model; --load reproduc
   assert.is(readFileSync(again, 'utf8'), readFileSync(out, 'utf8'));
 });
 
+test('--max-seconds stops training at a whole epoch and still writes the rows', async () => {
+  const out = join(dir, 'budget.csv');
+  const r = await run(['synth', data, '--rows', '20', '--out', out, ...fast.slice(2), '--epochs', '500', '--max-seconds', '0.000001']);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /trained 1 epochs on 120 rows/);
+  assert.is(tabular.readCsvTable(out).rows, 20);
+  for (const bad of ['0', '-2', 'soon', '']) {
+    const b = await run(['synth', data, '--rows', '5', '--out', out, `--max-seconds=${bad}`]);
+    assert.is(b.code, 2, `--max-seconds ${bad}`);
+    assert.match(b.err, /--max-seconds must be a number of seconds > 0/);
+  }
+});
+
 test('--where keeps only rows with that value', async () => {
   const out = join(dir, 'where.csv');
   const r = await run(['synth', data, '--rows', '30', '--out', out, '--where', 'city=Bergen', ...fast.slice(0, 6), '--epochs', '40']);

@@ -118,6 +118,28 @@ async function rejects(p: Promise<unknown> | (() => unknown), code: string): Pro
   assert.unreachable(`expected ${code}`);
 }
 
+test('maxSeconds stops at a whole epoch and leaves a usable model; bad budgets are rejected', async () => {
+  // A budget far below one epoch's time: exactly one epoch runs (the check follows each whole epoch).
+  const s = new TabularSynthesizer({ ...options, epochs: 50 });
+  const seen: { epoch: number; etaMs: number }[] = [];
+  const { epochs } = await s.fit(real, { maxSeconds: 1e-9, onProgress: (p) => seen.push({ epoch: p.epoch, etaMs: p.etaMs }) });
+  assert.is(epochs, 1);
+  assert.equal(seen, [{ epoch: 0, etaMs: 0 }]);
+  assert.is(s.describe().epochs, 1);
+  const rows = await s.sample(40, { seed: 3 });
+  assert.is(rows.length, 40);
+  assert.ok(rows.every((r) => ['casual', 'regular', 'vip'].includes(r.segment as string)));
+  // Round trip: the stopped model saves and loads like any other.
+  assert.equal(await TabularSynthesizer.fromBuffer(s.toBuffer()).sample(10, { seed: 4 }), await s.sample(10, { seed: 4 }));
+  // A generous budget runs every epoch.
+  const full = new TabularSynthesizer({ ...options, epochs: 2 });
+  assert.equal(await full.fit(real, { maxSeconds: 3600 }), { epochs: 2 });
+  for (const bad of [0, -1, NaN, Infinity]) await rejects(new TabularSynthesizer(options).fit(real, { maxSeconds: bad }), 'ERR_RECKIT_OUT_OF_RANGE');
+  await rejects(new TabularSynthesizer(options).fit(real, { maxSeconds: '5' as unknown as number }), 'ERR_RECKIT_INVALID_ARG');
+  s.dispose();
+  full.dispose();
+});
+
 test('bad input is rejected with codes', async () => {
   await rejects(() => new TabularSynthesizer({ epochs: 0 }), 'ERR_RECKIT_OUT_OF_RANGE');
   await rejects(() => new TabularSynthesizer({ continuous: 'log' as 'mode' }), 'ERR_RECKIT_INVALID_ARG');

@@ -27,6 +27,14 @@ function integerOption(value: string | undefined, name: string, min: number, max
   return n;
 }
 
+/** A positive number of seconds (a time budget). */
+function secondsOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} must be a number of seconds > 0 (got ${value})`, EXIT_USAGE);
+  return n;
+}
+
 function parseWhere(text: string | undefined): { column: string; value: string } | undefined {
   if (text === undefined) return undefined;
   const eq = text.indexOf('=');
@@ -56,9 +64,10 @@ export const synthCommand: Command = {
   summary: 'train a TabularSynthesizer on a CSV and write synthetic rows (CTGAN-style GAN)',
   usage:
     'reckit synth data.csv --rows N --out synthetic.csv [--epochs E] [--where COL=VALUE] [--model m.safetensors]\n' +
-    '       [--load m.safetensors] [--batch-size B] [--pac P] [--drop COL,...] [--seed N]\n\n' +
+    '       [--load m.safetensors] [--batch-size B] [--pac P] [--max-seconds S] [--drop COL,...] [--seed N]\n\n' +
     '--model: save the trained model there; --load: sample from a saved model instead of training (data.csv\n' +
     'is then optional). --where keeps only rows with that value of a categorical column (rebalancing a rare class).\n' +
+    '--max-seconds: a training time budget; training stops after the first whole epoch that ends past it.\n' +
     'exit codes: 0 done, 2 bad options, 65 bad data (empty, ragged, header only, identifier-like or non-numeric\n' +
     'cells in a numeric column), 66 an input cannot be read, 73 an output cannot be written',
   async run(argv) {
@@ -74,6 +83,7 @@ export const synthCommand: Command = {
         load: { type: 'string' },
         'batch-size': { type: 'string' },
         pac: { type: 'string' },
+        'max-seconds': { type: 'string' },
         drop: { type: 'string' },
         seed: { type: 'string' },
       },
@@ -92,6 +102,7 @@ export const synthCommand: Command = {
       pac: integerOption(values.pac, 'pac', 1, 64),
       seed: integerOption(values.seed, 'seed', 0, 2 ** 52),
     };
+    const maxSeconds = secondsOption(values['max-seconds'], 'max-seconds');
     const where = parseWhere(values.where);
     checkWritable(values.out, '--out');
     if (values.model !== undefined) checkWritable(values.model, '--model');
@@ -112,12 +123,12 @@ export const synthCommand: Command = {
       const started = Date.now();
       let epochs = 0;
       try {
-        await model.fit(table, {
+        ({ epochs } = await model.fit(table, {
+          maxSeconds,
           onProgress: (p) => {
-            epochs = p.epochs;
             bar.update(p.epoch + 1, p.epochs, `epoch ${p.epoch + 1}/${p.epochs} D ${p.dLoss.toFixed(3)} G ${p.gLoss.toFixed(3)} cond ${p.conditionLoss.toFixed(3)} ETA ${seconds(p.etaMs)}`);
           },
-        });
+        }));
       } catch (error) {
         bar.done();
         return asCliError(path, () => {

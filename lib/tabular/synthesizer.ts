@@ -66,6 +66,12 @@ export interface SynthesizerFitOptions {
   onProgress?: (progress: SynthesizerProgress) => void;
   /** Stops at the next step; fit rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * A time budget in seconds, counted from the start of fit (the column transforms included): training
+   * stops after the first whole epoch that ends past it, and fit resolves with the epochs run (at least
+   * one), leaving a usable model. Wall time, so the epoch count depends on the machine and its load.
+   */
+  maxSeconds?: number;
 }
 
 export interface SynthesizerSampleOptions {
@@ -166,6 +172,9 @@ export class TabularSynthesizer {
   /** Condition-vector layout (categorical columns of the encoder, in order) and frequency CDFs. */
   private condition: { column: string; start: number; width: number; dataStart: number; levels: (string | null)[]; cdf: Float64Array }[] = [];
   private conditionWidth = 0;
+  private disposed = false;
+  /** The Gan of the fit in flight (dispose() stops it). */
+  private training?: Gan;
 
   constructor(options: SynthesizerOptions = {}) {
     this.options = resolve(options);
@@ -193,18 +202,28 @@ export class TabularSynthesizer {
 
   /**
    * Learns `data` (rows, columns or a Table) off the event loop: the column transforms on a worker
-   * thread, then `epochs` natively trained epochs. Resolves with the epochs run.
+   * thread, then `epochs` natively trained epochs (fewer when `maxSeconds` runs out). Resolves with the
+   * epochs run.
    */
   async fit(data: SynthesizerInput, options: SynthesizerFitOptions = {}): Promise<{ epochs: number }> {
+    if (this.disposed) throw disposedError();
     const o = this.options;
     const table = toTable(data, o.columns);
     if (table.rows < 2) throw invalidArg(`the table has ${table.rows} rows; at least 2 are needed to learn from`);
     checkTable(table, 'the training data');
-    const { onProgress, signal } = options;
+    if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+    const { onProgress, signal, maxSeconds } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArg('onProgress must be a function');
+    if (maxSeconds !== undefined) {
+      if (typeof maxSeconds !== 'number') throw invalidArg(`maxSeconds must be a number (got ${typeof maxSeconds})`);
+      if (!(maxSeconds > 0) || !Number.isFinite(maxSeconds)) throw outOfRange(`maxSeconds must be a finite number > 0 (got ${String(maxSeconds)})`);
+    }
+    const started = performance.now();
+    const budgetMs = maxSeconds === undefined ? Infinity : maxSeconds * 1000;
     if (signal?.aborted) throw abortError(signal);
 
     const encoder = await TableEncoder.fitAsync(table, { continuous: o.continuous, gmm: { maxModes: o.maxModes, seed: o.seed } });
+    if (this.disposed) throw disposedError();
     if (signal?.aborted) throw abortError(signal);
     // CTGAN draws each value's mode from its posterior once, so the generator sees mode overlap.
     const encoded = encoder.transform(table, { modeSelection: 'sample', seed: o.seed });
@@ -231,7 +250,9 @@ export class TabularSynthesizer {
 
     const width = encoder.width;
     const epochData = conditionDim ? new Float32Array(table.rows * width) : encoded;
-    const started = Date.now();
+    const trainingStarted = performance.now();
+    let epochsRun = 0;
+    this.training = gan;
     try {
       for (let epoch = 0; epoch < o.epochs; epoch++) {
         let conditions: Float32Array | undefined;
@@ -243,14 +264,24 @@ export class TabularSynthesizer {
         }
         let last = { dLoss: NaN, gLoss: NaN, conditionLoss: NaN };
         await gan.fit(epochData, { epochs: 1, batchSize: batch, lr: o.lr, dSteps: o.dSteps, conditions, signal, onProgress: (p) => (last = p) });
+        epochsRun = epoch + 1;
+        const now = performance.now();
+        const outOfTime = now - started >= budgetMs;
         if (onProgress) {
-          const elapsedMs = Date.now() - started;
-          onProgress({ epoch, epochs: o.epochs, ...pickLosses(last), elapsedMs, etaMs: (elapsedMs / (epoch + 1)) * (o.epochs - epoch - 1) });
+          const elapsedMs = now - started;
+          const byEpochs = ((now - trainingStarted) / epochsRun) * (o.epochs - epochsRun);
+          const etaMs = outOfTime ? 0 : Math.min(byEpochs, budgetMs - elapsedMs);
+          onProgress({ epoch, epochs: o.epochs, ...pickLosses(last), elapsedMs, etaMs });
         }
+        if (outOfTime) break;
       }
+      if (this.disposed) throw disposedError();  // dispose() between the last epoch and here
     } catch (error) {
       gan.dispose();
-      throw error;
+      // dispose() stopped the Gan (its fit says "this Gan was disposed"): answer for the synthesizer.
+      throw this.disposed ? disposedError() : error;
+    } finally {
+      this.training = undefined;
     }
     this.gan?.dispose();
     this.gan = gan;
@@ -259,7 +290,7 @@ export class TabularSynthesizer {
     this.trainedRows = table.rows;
     this.sampleCalls = 0;
     this.indexConditions();
-    return { epochs: o.epochs };
+    return { epochs: epochsRun };
   }
 
   /** `n` synthetic rows as records (numbers, strings, booleans; null for missing). */
@@ -321,14 +352,20 @@ export class TabularSynthesizer {
     return TabularSynthesizer.fromImage(readSafetensors(buffer));
   }
 
-  /** Releases the native model; later calls need a new fit or load. */
+  /**
+   * Releases the native model. A fit in flight stops at its next step and rejects with ERR_RECKIT_DISPOSED;
+   * every later call (fit, sample, save, describe) throws ERR_RECKIT_DISPOSED.
+   */
   dispose(): void {
+    this.disposed = true;
+    this.training?.dispose();
     this.gan?.dispose();
     this.gan = undefined;
     this.encoder = undefined;
   }
 
   private requireFitted(): TableEncoder {
+    if (this.disposed) throw disposedError();
     if (!this.gan || !this.encoder) throw invalidArg('the synthesizer is not fitted: call fit() or load() first');
     return this.encoder;
   }
@@ -475,4 +512,8 @@ function concat(parts: Table[]): Table {
       return { ...c, values: parts.flatMap((t) => (t.columns[i] as typeof c).values) };
     }),
   };
+}
+
+function disposedError(): Error {
+  return reckitError('ERR_RECKIT_DISPOSED', 'this TabularSynthesizer was disposed');
 }

@@ -242,6 +242,7 @@ void philox_permutation(uint32_t* out, size_t n, uint64_t seed, uint64_t stream)
 
 std::vector<double> train_mlp(Mlp& mlp, const float* x, const float* y, size_t rows, const TrainOptions& options,
                               const std::atomic<bool>* cancel, const EpochCallback& on_epoch) {
+  if (options.device) return train_mlp_device(mlp, x, y, rows, options, cancel, on_epoch);
   const size_t in = mlp.input_dim(), out = mlp.output_dim();
   const size_t batch = std::min(options.batch_size, rows);
   MlpWorkspace ws;
