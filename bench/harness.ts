@@ -29,13 +29,13 @@ export interface SuiteContext {
   limits: MachineLimits;
   /** Smaller sizes and fewer runs (used by the harness's own test and for a quick look). */
   quick: boolean;
-  /**
-   * `cuda` (`--device cuda`): suites that have a device path also measure it (the CPU rows stay, for the
-   * ratios). Always `cpu` when CUDA is not usable (the harness says why).
-   */
-  device: 'cpu' | 'cuda';
   /** Records a remark printed under the table (e.g. a skipped peer and why). */
   note(message: string): void;
+  /**
+   * `cuda` (`--device cuda`, and CUDA usable): suites that have a device path also measure it (the CPU rows
+   * stay, for the ratios). `cpu` otherwise (runBench prints why it fell back).
+   */
+  device: 'cpu' | 'cuda';
 }
 
 export interface Suite {

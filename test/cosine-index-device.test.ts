@@ -96,6 +96,29 @@ if (!cuda.available) {
     for (const r of results) assert.equal(Array.from(r.ids), Array.from(expected.ids));
   });
 
+  test('device: async searches racing with upserts each see one whole state (before or after), never a mix', async () => {
+    const { cpu, gpu } = pair();
+    // Each upsert moves one id onto the first query, so it becomes that query's best hit.
+    const states = [cpu.searchSync(queries, { k })];
+    const moves = [ids[10], ids[20], ids[30]];
+    const pending: Promise<{ ids: Float64Array }>[] = [];
+    for (const id of moves) {
+      pending.push(gpu.search(queries, { k }), gpu.search(queries, { k }));
+      gpu.upsert([id], queries.subarray(0, dim));
+      cpu.upsert([id], queries.subarray(0, dim));
+      states.push(cpu.searchSync(queries, { k }));
+    }
+    pending.push(gpu.search(queries, { k }));
+    const seen = new Set<number>();
+    for (const r of await Promise.all(pending)) {
+      const match = states.findIndex((s) => Array.from(s.ids).join() === Array.from(r.ids).join());
+      assert.ok(match >= 0, 'a search result equals the CPU result of some whole state');
+      seen.add(match);
+    }
+    assert.ok(seen.has(states.length - 1), 'the last search sees the last upsert (the copy was refreshed)');
+    assert.equal(Array.from(gpu.searchSync(queries, { k }).ids), Array.from(states[states.length - 1].ids));
+  });
+
   test('device: load, loadAsync, fromBuffer, fromTable and fromTableAsync take the device', async () => {
     const { cpu } = pair();
     const expected = cpu.searchSync(queries, { k });

@@ -159,6 +159,28 @@ if (backend === 'emulated') {
     cpu.dispose();
     gpu.dispose();
   });
+  test('index: out of device memory in a search after the upload (the search buffers) is the same error, async too', async () => {
+    const s: Scenario = { rows: 300, dim: 16, n: 4, k: 6, note: '' };
+    const c: Combo = { storage: 'bf16', metric: 'ip', rerank: true };
+    const { cpu, gpu, queries } = build(c, s, 12);
+    const expected = cpu.searchSync(queries, { k: s.k });
+    assertSame(c, gpu.searchSync(queries, { k: s.k }), expected);
+    // Room for the uploaded rows and not much more: the per-search buffers cannot be allocated.
+    process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = String(gpu.memoryUsage().device + 64);
+    let error: { code?: string } | undefined;
+    try {
+      await gpu.search(queries, { k: s.k });
+    } catch (e) {
+      error = e as { code?: string };
+    } finally {
+      delete process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT;
+    }
+    assert.is(error?.code, 'ERR_RECKIT_OUT_OF_MEMORY');
+    assert.is(gpu.device, 'cpu');
+    assertSame(c, await gpu.search(queries, { k: s.k }), expected);
+    cpu.dispose();
+    gpu.dispose();
+  });
 }
 
 test.run();
