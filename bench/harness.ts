@@ -41,6 +41,8 @@ export interface SuiteContext {
 export interface Suite {
   name: string;
   description: string;
+  /** The suite measures a device path under `--device cuda` (others say they measured the CPU only). */
+  hasDevicePath?: boolean;
   run(ctx: SuiteContext): Promise<Measurement[]>;
 }
 

@@ -107,6 +107,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`\n== ${suite.name}: ${suite.description}`);
     const measurements = await suite.run(ctx);
     for (const line of formatTable(measurements)) log(line);
+    if (device === 'cuda' && !suite.hasDevicePath) notes.push('--device cuda: this suite has no device path yet; it measured the CPU only');
     for (const n of notes) log(`note: ${n}`);
     report.suites.push({ name: suite.name, measurements, notes });
   }

@@ -135,6 +135,9 @@ export interface EmbeddingMemoryUsage {
   /** Bytes of optimizer state (Adagrad: rows × dim floats; Adam: 2 × rows × dim floats + rows step counts). */
   optimizerBytes: number;
   mapped: boolean;
+  /** Bytes held in CUDA device memory (the rows and optimizer state of a `device: 'cuda'` table; 0 on the CPU). */
+  deviceBytes: number;
+  /** Host bytes: table + optimizer state (a device table keeps a host mirror of both). */
   totalBytes: number;
 }
 

@@ -8,6 +8,7 @@ import { native, type NativeBinding } from './native';
 import type { Device } from './random';
 import { requireFloat32Array, requireInteger, requireObject, requireOneOf, requireSeed } from './validate';
 import {
+  fitsOf,
   requireCallback,
   requireLayers,
   requireOptimizer,
@@ -180,7 +181,10 @@ export class Mlp {
     this.handle.setParameters(requireFloat32Array(parameters, 'parameters'));
   }
 
-  /** Supervised training off the event loop; resolves with the mean loss of each epoch. */
+  /**
+   * Supervised training off the event loop; resolves with the mean loss of each epoch. dispose() meanwhile
+   * stops it at the next mini-batch and it rejects with ERR_RECKIT_DISPOSED.
+   */
   train(x: Float32Array, y: Float32Array, options: MlpTrainOptions): Promise<{ losses: number[] }> {
     try {
       const args = trainArgs(options, this.device ?? 'cpu');
@@ -188,7 +192,7 @@ export class Mlp {
       const signal = requireSignal(options.signal);
       const xs = requireFloat32Array(x, 'x');
       const ys = requireFloat32Array(y, 'y');
-      return runCancellable(signal, (token) => this.handle.trainAsync(xs, ys, args, onEpoch, token)).then((r) => ({
+      return runCancellable(signal, (token) => this.handle.trainAsync(xs, ys, args, onEpoch, token), fitsOf(this, 'this Mlp')).then((r) => ({
         losses: (r as unknown as { losses: number[] }).losses,
       }));
     } catch (error) {
@@ -242,8 +246,9 @@ export class Mlp {
     return Mlp.wrap(native().MlpHandle.fromBuffer(buffer));
   }
 
-  /** Releases the native memory now; later calls throw ERR_RECKIT_DISPOSED. */
+  /** Releases the native memory (after a running train ends: it stops); later calls throw ERR_RECKIT_DISPOSED. */
   dispose(): void {
+    fitsOf(this, 'this Mlp').dispose();
     this.handle.dispose();
   }
 }

@@ -103,7 +103,7 @@ test('mmap loads a read-only table: lookups work, writes raise INVALID_ARG, clon
   t.save(file);
   const m = EmbeddingTable.load(file, { mmap: true });
   assert.ok(m.readOnly);
-  assert.equal(m.memoryUsage(), { tableBytes: ROWS * DIM * 4, optimizerBytes: 0, mapped: true, totalBytes: ROWS * DIM * 4 });
+  assert.equal(m.memoryUsage(), { tableBytes: ROWS * DIM * 4, optimizerBytes: 0, mapped: true, deviceBytes: 0, totalBytes: ROWS * DIM * 4 });
   const ids = randomIds(50, ROWS, 7);
   assert.ok(same(m.lookup(ids), t.lookup(ids)));
   assert.ok(same(m.lookupBag(ids, [0, 20], { mode: 'max' }), t.lookupBag(ids, [0, 20], { mode: 'max' })));

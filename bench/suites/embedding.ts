@@ -124,6 +124,7 @@ async function measureDevice(ctx: SuiteContext, s: Sizes, ids: Uint32Array, offs
 
 export const embeddingSuite: Suite = {
   name: 'embedding',
+  hasDevicePath: true,
   description: 'EmbeddingTable bag forward, forward+backward+sparse step, gather (1M x 64, 4096 bags x 20)',
   async run(ctx: SuiteContext) {
     const s = ctx.quick ? QUICK : FULL;

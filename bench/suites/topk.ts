@@ -214,6 +214,7 @@ function chart(c: Case, measurements: Measurement[], caseName: string, unit: str
 }
 
 export const topkSuite: Suite = {
+  hasDevicePath: true,
   name: 'topk',
   description: `exact top-${K} over unit vectors (dim ${DIM}): single-query latency and a ${BATCH}-query batch, per storage, vs FAISS/usearch/hnswlib-node/tfjs/JS`,
   async run(ctx) {

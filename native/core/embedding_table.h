@@ -57,6 +57,7 @@ struct SparseGradient {
 struct EmbeddingMemory {
   size_t table_bytes = 0;
   size_t optimizer_bytes = 0;
+  size_t device_bytes = 0;  // rows + optimizer state held on the CUDA device (0 on the CPU)
   bool mapped = false;
 };
 

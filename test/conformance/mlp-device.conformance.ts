@@ -95,6 +95,20 @@ test('mlp train on the device: an abort keeps the whole mini-batches done so far
   gpu.dispose();
 });
 
+test('mlp train on the device: dispose from onEpoch stops it with ERR_RECKIT_DISPOSED', async () => {
+  const net = NETWORKS[0];
+  const { x, y } = data(net.input, 3, 32, 4);
+  const gpu = new Mlp({ input: net.input, layers: net.layers, seed: 1, device: 'cuda' });
+  let epochs = 0;
+  try {
+    await gpu.train(x, y, { epochs: 50, batchSize: 8, loss: 'mse', onEpoch: () => (++epochs === 1 ? gpu.dispose() : undefined) });
+    assert.unreachable('should reject');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'ERR_RECKIT_DISPOSED', String(e));
+  }
+  assert.ok(epochs <= 2, `stopped after ${epochs} epochs`);
+});
+
 if (backend === 'emulated') {
   test('mlp train on the device: out-of-memory is ERR_RECKIT_OUT_OF_MEMORY and the model is unchanged (emulated limit)', () => {
     const net = NETWORKS[1];

@@ -529,7 +529,6 @@ const modelEntries: Entry[] = [
     name: 'Gan#fit',
     subject: ganSubject,
     async: true,
-    disposedInFlight: 'ABORT_ERR', // documented: dispose stops a fit like an AbortSignal (gan.test.ts)
     call: (g, data, epochs, batchSize, lr, conditions) => g.fit(data, { epochs, batchSize, lr, conditions }),
     args: [
       arg('data', () => values(8, 19), expecting(V.f32, { 'one short': V.DIM, 'one long': V.DIM })),
@@ -783,7 +782,6 @@ const synthesizerEntries: Entry[] = [
     name: 'TabularSynthesizer#sample',
     subject: synthSubject,
     async: true,
-    afterDispose: V.INVALID, // documented: dispose() unfits the model ("not fitted: call fit() or load()")
     call: (s, n, seed) => s.sample(n, { seed }),
     args: [arg('n', () => 3, V.integer(1)), arg('seed', () => 2, only(V.seed, ['2^64n', '-1n']))],
   },
@@ -791,7 +789,6 @@ const synthesizerEntries: Entry[] = [
     name: 'TabularSynthesizer#fit',
     subject: synthSubject,
     async: true,
-    afterDispose: V.OK, // documented: after dispose() a new fit is allowed
     call: (s, data, maxSeconds) => s.fit(data, { maxSeconds: maxSeconds as number }),
     args: [
       arg('data', () => SYNTH_ROWS, [
@@ -804,7 +801,7 @@ const synthesizerEntries: Entry[] = [
       ]),
     ],
   },
-  { name: 'TabularSynthesizer#save', subject: synthSubject, afterDispose: V.INVALID, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
+  { name: 'TabularSynthesizer#save', subject: synthSubject, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
 ];
 
 /** Every row of the matrix. */
