@@ -180,6 +180,7 @@ if (!cuda.available) {
     assert.ok(gpu.memoryUsage().device > 0);
     gpu.dispose();
     assert.is(gpu.memoryUsage().device, 0);
+    assert.is(gpu.device, 'cpu', 'a disposed index holds nothing on the device');
     assert.is(caught(() => gpu.searchSync(queries, { k })).code, 'ERR_RECKIT_DISPOSED');
   });
 }

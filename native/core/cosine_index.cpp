@@ -384,6 +384,7 @@ void CosineIndex::dispose() {
   {
     std::lock_guard<std::mutex> device_lock(device_mutex_);
     mirror_.reset();
+    on_cuda_ = false;  // the device copy is gone: `device` must not claim one
   }
   store_.release();
   exact_.release();
