@@ -7,6 +7,7 @@
 
 #include "binding/async_inputs.h"
 #include "core/error.h"
+#include "cpu/dispatch.h"
 
 namespace reckit::binding {
 namespace {
@@ -36,6 +37,18 @@ ArrayView<float> float32_array(const Napi::Value& value, const char* name) {
 
 ArrayView<uint32_t> uint32_array(const Napi::Value& value, const char* name) {
   return typed_array<uint32_t>(value, name, napi_uint32_array, "Uint32Array");
+}
+
+cpu::Kernels kernels_arg(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return cpu::kernels();
+  const std::string name = string_arg(value, "isa");
+  for (cpu::Isa isa : {cpu::Isa::Portable, cpu::Isa::Neon, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+    if (name == cpu::isa_name(isa)) {
+      require(cpu::isa_supported(isa), ErrorCode::OutOfRange, "isa '" + name + "' is not supported on this machine");
+      return cpu::kernels_for(isa);
+    }
+  }
+  fail(ErrorCode::InvalidArg, "isa must be one of avx512, avx2, neon, portable");
 }
 
 double number_arg(const Napi::Value& value, const char* name) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cpu/dispatch.h"
+
 namespace reckit::binding {
 
 template <typename T>
@@ -25,6 +27,9 @@ double number_arg(const Napi::Value& value, const char* name);
 // A 64-bit seed from a non-negative safe integer or a BigInt.
 uint64_t seed_arg(const Napi::Value& value, const char* name);
 std::string string_arg(const Napi::Value& value, const char* name);
+// An `isa` argument: the active kernels when undefined/null, else the named ISA's (ERR_RECKIT_OUT_OF_RANGE
+// when this machine lacks it).
+cpu::Kernels kernels_arg(const Napi::Value& value);
 
 // The element count of a typed array the binding is about to create, checked first: V8 aborts the
 // whole process when it cannot allocate an ArrayBuffer, so a size the machine cannot hold must become

@@ -74,18 +74,6 @@ uint64_t single_id(const Napi::Value& value, const char* name) {
   return static_cast<uint64_t>(integer_arg(value, name, 0, 9007199254740991LL));
 }
 
-cpu::Kernels kernels_for_name(const Napi::Value& value) {
-  if (value.IsUndefined() || value.IsNull()) return cpu::kernels();
-  const std::string name = string_arg(value, "isa");
-  for (cpu::Isa isa : {cpu::Isa::Portable, cpu::Isa::Neon, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-    if (name == cpu::isa_name(isa)) {
-      require(cpu::isa_supported(isa), ErrorCode::OutOfRange, "isa '" + name + "' is not supported on this machine");
-      return cpu::kernels_for(isa);
-    }
-  }
-  fail(ErrorCode::InvalidArg, "isa must be one of avx512, avx2, neon, portable");
-}
-
 IndexConfig config_arg(const Napi::Value& options) {
   require(options.IsObject(), ErrorCode::InvalidArg, "options must be an object");
   IndexConfig c;
@@ -157,7 +145,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
         return;
       }
       const IndexConfig config = config_arg(args[0]);
-      index_ = std::make_shared<CosineIndex>(config, kernels_for_name(option(args[0], "isa")));
+      index_ = std::make_shared<CosineIndex>(config, kernels_arg(option(args[0], "isa")));
     });
   }
 
@@ -394,7 +382,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       const std::string path = string_arg(args[0], "path");
       const bool mmap = args[1].IsBoolean() && args[1].As<Napi::Boolean>().Value();
-      return wrap(args, std::shared_ptr<CosineIndex>(CosineIndex::load(path, mmap, kernels_for_name(args[2]))));
+      return wrap(args, std::shared_ptr<CosineIndex>(CosineIndex::load(path, mmap, kernels_arg(args[2]))));
     });
   }
   static Napi::Value load_async(const Napi::CallbackInfo& args) {
@@ -403,7 +391,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
       return translate_errors(env, [&]() -> Napi::Value {
         const std::string path = string_arg(args[0], "path");
         const bool mmap = args[1].IsBoolean() && args[1].As<Napi::Boolean>().Value();
-        const cpu::Kernels kernels = kernels_for_name(args[2]);
+        const cpu::Kernels kernels = kernels_arg(args[2]);
         auto loaded = std::make_shared<std::shared_ptr<CosineIndex>>();
         auto ctor = std::make_shared<Napi::FunctionReference>(Napi::Persistent(args.This().As<Napi::Function>()));
         return run_async(
@@ -433,7 +421,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     f.table = embedding_table_from_js(args[0], "table");
     require(args[1].IsObject(), ErrorCode::InvalidArg, "options must be an object");
     f.config = config_arg(args[1]);
-    f.kernels = kernels_for_name(option(args[1], "isa"));
+    f.kernels = kernels_arg(option(args[1], "isa"));
     if (!args[2].IsUndefined() && !args[2].IsNull()) {
       f.ids = id_list(args[2], "ids");
       f.default_ids = false;
@@ -486,7 +474,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
       require(array.TypedArrayType() == napi_uint8_array, ErrorCode::InvalidArg, "buffer must be a Uint8Array or Buffer");
       const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
       return wrap(args, std::shared_ptr<CosineIndex>(CosineIndex::from_buffer(data, array.ByteLength(),
-                                                                              kernels_for_name(args[1]))));
+                                                                              kernels_arg(args[1]))));
     });
   }
 };

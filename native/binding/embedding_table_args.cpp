@@ -38,17 +38,6 @@ PoolMode mode_arg(const Napi::Value& value) {
   fail(ErrorCode::InvalidArg, "mode must be 'sum', 'mean' or 'max'");
 }
 
-cpu::Kernels kernels_arg(const Napi::Value& value) {
-  if (value.IsUndefined() || value.IsNull()) return cpu::kernels();
-  const std::string name = string_arg(value, "isa");
-  for (cpu::Isa isa : {cpu::Isa::Portable, cpu::Isa::Neon, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-    if (name == cpu::isa_name(isa)) {
-      require(cpu::isa_supported(isa), ErrorCode::OutOfRange, "isa '" + name + "' is not supported on this machine");
-      return cpu::kernels_for(isa);
-    }
-  }
-  fail(ErrorCode::InvalidArg, "isa must be one of avx512, avx2, neon, portable");
-}
 
 
 // (ids, offsets | null, mode, weights | undefined) starting at args[first].

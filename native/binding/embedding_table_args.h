@@ -19,7 +19,6 @@ using TablePtr = std::shared_ptr<EmbeddingTable>;
 
 IndexArray index_array(const Napi::Value& value, const char* name);
 PoolMode mode_arg(const Napi::Value& value);
-cpu::Kernels kernels_arg(const Napi::Value& value);
 // (ids, offsets | null, mode, weights | undefined) starting at args[first].
 BagBatch batch_args(const Napi::CallbackInfo& args, size_t first, bool offsets_optional);
 SparseOptimizerConfig config_arg(const Napi::Value& options);
