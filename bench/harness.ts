@@ -31,11 +31,18 @@ export interface SuiteContext {
   quick: boolean;
   /** Records a remark printed under the table (e.g. a skipped peer and why). */
   note(message: string): void;
+  /**
+   * `cuda` (`--device cuda`, and CUDA usable): suites that have a device path also measure it (the CPU rows
+   * stay, for the ratios). `cpu` otherwise (runBench prints why it fell back).
+   */
+  device: 'cpu' | 'cuda';
 }
 
 export interface Suite {
   name: string;
   description: string;
+  /** The suite measures a device path under `--device cuda` (others say they measured the CPU only). */
+  hasDevicePath?: boolean;
   run(ctx: SuiteContext): Promise<Measurement[]>;
 }
 

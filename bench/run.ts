@@ -13,6 +13,8 @@ export interface BenchOptions {
   suites: string[];
   json?: string;
   quick?: boolean;
+  /** `cuda`: also measure the device paths (falls back to `cpu` with a note when CUDA is not usable). */
+  device?: 'cpu' | 'cuda';
   /** Printed as the command that reproduces the run. */
   command?: string;
   log?: (line: string) => void;
@@ -88,13 +90,24 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       `(${limits.threads}); FMA peak ${limits.fmaPeakGflops.one.toFixed(0)} / ${limits.fmaPeakGflops.all.toFixed(0)} GFLOP/s`,
   );
   const command = options.command ?? `npx reckit bench ${options.suites.join(' ')}`.trim();
+  let device: 'cpu' | 'cuda' = options.device ?? 'cpu';
+  if (device === 'cuda') {
+    const cuda = i.cuda;
+    if (cuda.available) {
+      log(`device: cuda (${cuda.backend}: ${cuda.device})${cuda.backend === 'emulated' ? ' — the emulator checks logic, its timings mean nothing' : ''}`);
+    } else {
+      log(`device: --device cuda asked for, but CUDA is not usable here (${cuda.reason}); measuring the CPU only`);
+      device = 'cpu';
+    }
+  }
   const report: BenchReport = { machine, limits, command, suites: [] };
   for (const suite of chosen) {
     const notes: string[] = [];
-    const ctx: SuiteContext = { limits, quick: !!options.quick, note: (m) => notes.push(m) };
+    const ctx: SuiteContext = { limits, quick: !!options.quick, device, note: (m) => notes.push(m) };
     log(`\n== ${suite.name}: ${suite.description}`);
     const measurements = await suite.run(ctx);
     for (const line of formatTable(measurements)) log(line);
+    if (device === 'cuda' && !suite.hasDevicePath) notes.push('--device cuda: this suite has no device path yet; it measured the CPU only');
     for (const n of notes) log(`note: ${n}`);
     report.suites.push({ name: suite.name, measurements, notes });
   }

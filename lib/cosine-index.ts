@@ -8,6 +8,7 @@ import { dimMismatch, invalidArg, outOfRange } from './errors';
 import type { Isa } from './info';
 import { EmbeddingTable } from './embedding-table';
 import { native } from './native';
+import type { Device } from './random';
 import { requireInteger, requireObject, requireOneOf } from './validate';
 
 /** `cosine`: vectors (and queries) are normalized, score = cos(q, x). `ip`: score = q . x as given. */
@@ -36,6 +37,19 @@ export interface CosineIndexOptions {
   rerank?: boolean;
   /** Run on this ISA's kernels instead of the active ones (tests and benchmarks). */
   isa?: Isa;
+  /** Where searches run (default `auto`: CUDA when usable, else the CPU). See {@link DeviceOption}. */
+  device?: Device;
+}
+
+/**
+ * `device`: where searches run. `cuda` keeps a copy of the scanned vectors on the GPU (uploaded on the first
+ * search, and again after add/upsert/remove) and throws `ERR_RECKIT_NO_DEVICE` with the reason when CUDA is
+ * not usable; `auto` (the default) then quietly uses the CPU; `cpu` never touches the GPU. Results equal the
+ * CPU's ids (with `rerank`, ids and scores). A device failure during a search (out of device memory:
+ * `ERR_RECKIT_OUT_OF_MEMORY`) moves the index back to the CPU, where it keeps working.
+ */
+export interface DeviceOption {
+  device?: Device;
 }
 
 /** Per-query exclusions in CSR form: query i excludes `ids[offsets[i] .. offsets[i + 1])`. */
@@ -74,18 +88,23 @@ export interface MemoryUsage {
   rerank: number;
   /** Bytes of the id arrays and id map (estimated). */
   ids: number;
+  /** Host bytes: vectors + rerank + ids. */
   total: number;
+  /** Bytes of the device copy (0 on the CPU, or before the first device search). */
+  device: number;
 }
 
 export interface LoadOptions {
   /** Map the file read-only instead of reading it (processes share one copy; the first write copies). */
   mmap?: boolean;
   isa?: Isa;
+  device?: Device;
 }
 
 const METRICS = ['cosine', 'ip'] as const;
 const STORAGES = ['f32', 'bf16', 'f16', 'i8'] as const;
 const ISAS = ['avx512', 'avx2', 'neon', 'portable'] as const;
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 const MAX_ID = (1n << 63n) - 1n;
 
 /** Normalizes ids to a typed array the native layer reads (it checks each value again). */
@@ -130,6 +149,22 @@ function isaOf(value: unknown): Isa | undefined {
   return value === undefined ? undefined : requireOneOf(value, 'isa', ISAS);
 }
 
+function deviceOf(value: unknown): Device {
+  return value === undefined ? 'auto' : requireOneOf(value, 'options.device', DEVICES);
+}
+
+/** Moves a freshly built native index to `device`; on failure (cuda unavailable) frees it before throwing. */
+function placed(n: NativeIndex, device: Device): NativeIndex {
+  if (device === 'cpu') return n;
+  try {
+    n.setDevice(device);
+  } catch (error) {
+    n.dispose();
+    throw error;
+  }
+  return n;
+}
+
 type NativeIndex = Record<string, (...args: unknown[]) => unknown>;
 type SearchArgs = [Float32Array, number, unknown, unknown, unknown, unknown, boolean];
 
@@ -156,8 +191,9 @@ export class CosineIndex {
         rerank: o.rerank === undefined ? false : requireBoolean(o.rerank, 'options.rerank'),
         isa: isaOf(o.isa),
       };
+      const device = deviceOf(o.device);
       const Ctor = native().NativeCosineIndex as new (c: object) => NativeIndex;
-      this.#native = new Ctor(config);
+      this.#native = placed(new Ctor(config), device);
     }
     const i = this.#native.info() as { dim: number; metric: Metric; storage: Storage; rerank: boolean };
     this.#dim = i.dim;
@@ -179,6 +215,10 @@ export class CosineIndex {
   /** Whether f32 copies are kept and candidates reranked (always false for f32 storage: already exact). */
   get rerank(): boolean {
     return this.#rerank;
+  }
+  /** Where searches run now: `cuda` or `cpu` (`auto` resolved; `cpu` again after a device failure). */
+  get device(): 'cpu' | 'cuda' {
+    return this.#native.device() as 'cpu' | 'cuda';
   }
   /** Number of vectors held. */
   get size(): number {
@@ -268,8 +308,9 @@ export class CosineIndex {
   static load(path: string, options?: LoadOptions): CosineIndex {
     const o = requireObject(options, 'options');
     const mmap = o.mmap === undefined ? false : requireBoolean(o.mmap, 'options.mmap');
+    const device = deviceOf(o.device);
     const Native = native().NativeCosineIndex as { load(p: string, m: boolean, isa?: Isa): NativeIndex };
-    return CosineIndex.#wrap(Native.load(requirePath(path), mmap, isaOf(o.isa)));
+    return CosineIndex.#wrap(placed(Native.load(requirePath(path), mmap, isaOf(o.isa)), device));
   }
 
   /** Like {@link load}, off the event loop. */
@@ -277,19 +318,21 @@ export class CosineIndex {
     try {
       const o = requireObject(options, 'options');
       const mmap = o.mmap === undefined ? false : requireBoolean(o.mmap, 'options.mmap');
+      const device = deviceOf(o.device);
       const Native = native().NativeCosineIndex as { loadAsync(p: string, m: boolean, isa?: Isa): Promise<NativeIndex> };
-      return Native.loadAsync(requirePath(path), mmap, isaOf(o.isa)).then((n) => CosineIndex.#wrap(n));
+      return Native.loadAsync(requirePath(path), mmap, isaOf(o.isa)).then((n) => CosineIndex.#wrap(placed(n, device)));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Reads an index from a {@link toBuffer} image (copied; the buffer may be reused afterwards). */
-  static fromBuffer(buffer: Uint8Array, options?: { isa?: Isa }): CosineIndex {
+  static fromBuffer(buffer: Uint8Array, options?: { isa?: Isa; device?: Device }): CosineIndex {
     if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Uint8Array or Buffer');
     const o = requireObject(options, 'options');
+    const device = deviceOf(o.device);
     const Native = native().NativeCosineIndex as { fromBuffer(b: Uint8Array, isa?: Isa): NativeIndex };
-    return CosineIndex.#wrap(Native.fromBuffer(buffer, isaOf(o.isa)));
+    return CosineIndex.#wrap(placed(Native.fromBuffer(buffer, isaOf(o.isa)), device));
   }
 
   /**
@@ -298,17 +341,17 @@ export class CosineIndex {
    * table updates do not reach the index.
    */
   static fromTable(table: EmbeddingTable, options?: FromTableOptions): CosineIndex {
-    const [handle, config, ids] = fromTableArgs(table, options);
+    const [handle, config, ids, device] = fromTableArgs(table, options);
     const Native = native().NativeCosineIndex as { fromTable(t: unknown, c: object, ids?: unknown): NativeIndex };
-    return CosineIndex.#wrap(Native.fromTable(handle, config, ids));
+    return CosineIndex.#wrap(placed(Native.fromTable(handle, config, ids), device));
   }
 
   /** {@link fromTable} off the event loop (the table may be read, not written, meanwhile). */
   static fromTableAsync(table: EmbeddingTable, options?: FromTableOptions): Promise<CosineIndex> {
     try {
-      const [handle, config, ids] = fromTableArgs(table, options);
+      const [handle, config, ids, device] = fromTableArgs(table, options);
       const Native = native().NativeCosineIndex as { fromTableAsync(t: unknown, c: object, ids?: unknown): Promise<NativeIndex> };
-      return Native.fromTableAsync(handle, config, ids).then((n) => CosineIndex.#wrap(n));
+      return Native.fromTableAsync(handle, config, ids).then((n) => CosineIndex.#wrap(placed(n, device)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -368,9 +411,10 @@ export interface FromTableOptions {
   storage?: Storage;
   rerank?: boolean;
   isa?: Isa;
+  device?: Device;
 }
 
-function fromTableArgs(table: unknown, options: FromTableOptions | undefined): [unknown, object, unknown] {
+function fromTableArgs(table: unknown, options: FromTableOptions | undefined): [unknown, object, unknown, Device] {
   if (!(table instanceof EmbeddingTable)) throw invalidArg('table must be an EmbeddingTable');
   const o = requireObject(options, 'options');
   const config = {
@@ -384,7 +428,7 @@ function fromTableArgs(table: unknown, options: FromTableOptions | undefined): [
   if (ids !== undefined && ids.length !== table.rows) {
     throw dimMismatch(`options.ids must have one id per table row (${table.rows}, got ${ids.length})`);
   }
-  return [table.nativeHandle, config, ids];
+  return [table.nativeHandle, config, ids, deviceOf(o.device)];
 }
 
 function requireBoolean(value: unknown, name: string): boolean {

@@ -7,6 +7,7 @@
 import { invalidArg } from './errors';
 import type { Isa } from './info';
 import { native, type NativeBinding } from './native';
+import type { Device } from './random';
 import {
   requireFloat32Array,
   requireInteger,
@@ -44,6 +45,19 @@ export interface EmbeddingTableOptions {
   dim: number;
   /** Default `{ kind: 'normal', std: 1, seed: 0 }`. */
   init?: EmbeddingInit;
+  /** Where the rows live: see {@link DeviceOption}. */
+  device?: Device;
+}
+
+export interface DeviceOption {
+  /**
+   * `cpu` (default): host memory. `cuda`: the rows and the optimizer state live in CUDA device memory and
+   * lookups, backward and `step` run there (`ERR_RECKIT_NO_DEVICE`, with `info().cuda.reason`, when CUDA is
+   * not usable; `ERR_RECKIT_OUT_OF_MEMORY` when the device is full). `auto`: `cuda` when usable, else `cpu`.
+   * `get`, `data`, `save`, `toBuffer` and `clone` copy from the device. Results equal the CPU's within float
+   * rounding (sum/mean gradients are summed in the same order; see docs/cuda.md).
+   */
+  device?: Device;
 }
 
 export interface BagOptions {
@@ -111,6 +125,8 @@ export interface LoadOptions {
   mmap?: boolean;
   /** Also load the optimizer state saved with the table (not with `mmap`). Default false. */
   optimizerState?: boolean;
+  /** Where the loaded table lives (default `cpu`): see {@link DeviceOption}. */
+  device?: Device;
 }
 
 export interface EmbeddingMemoryUsage {
@@ -123,6 +139,7 @@ export interface EmbeddingMemoryUsage {
 }
 
 const MODES = ['sum', 'mean', 'max'] as const;
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 const OPTIMIZERS = ['sgd', 'adagrad', 'adam'] as const;
 const ISAS = ['avx512', 'avx2', 'neon', 'portable'] as const;
 const MAX_ROWS = 2 ** 32;
@@ -182,12 +199,16 @@ function saveOptions(options: SaveOptions | undefined): boolean {
   return o.optimizerState === true;
 }
 
-function loadOptions(options: LoadOptions | undefined): { mmap: boolean; optimizerState: boolean } {
+function loadOptions(options: LoadOptions | undefined): { mmap: boolean; optimizerState: boolean; device: Device } {
   const o = requireObject(options, 'options');
   for (const key of ['mmap', 'optimizerState']) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalidArg(`options.${key} must be a boolean`);
   }
-  return { mmap: o.mmap === true, optimizerState: o.optimizerState === true };
+  return { mmap: o.mmap === true, optimizerState: o.optimizerState === true, device: deviceOf(o) };
+}
+
+function deviceOf(o: Record<string, unknown>): Device {
+  return o.device === undefined ? 'cpu' : requireOneOf(o.device, 'options.device', DEVICES);
 }
 
 /** The native constructor's (rows, dim, kind, p1, p2, seed) from the public options. */
@@ -246,22 +267,39 @@ export class EmbeddingTable {
     if (options === ADOPT) {
       this.#native = new Native(adopted);
     } else {
-      this.#native = new Native(...initArgs(options));
+      const args = initArgs(options);
+      const device = deviceOf(requireObject(options, 'options'));
+      this.#native = new Native(...args);
+      if (device !== 'cpu') {
+        try {
+          this.#native.toDevice(device);
+        } catch (error) {
+          this.#native.dispose();
+          throw error;
+        }
+      }
     }
     [this.#rows, this.#dim] = this.#native.shape() as [number, number];
   }
 
   /** Like `new EmbeddingTable(options)`, with the allocation and the seeded fill off the event loop. */
   static createAsync(options: EmbeddingTableOptions): Promise<EmbeddingTable> {
-    return rejecting(async () => EmbeddingTable.adopt(await native().embeddingTableCreateAsync(...initArgs(options))));
+    return rejecting(async () => {
+      const args = initArgs(options);
+      const device = deviceOf(requireObject(options, 'options'));
+      return EmbeddingTable.adopted(await native().embeddingTableCreateAsync(...args), device, true);
+    });
   }
 
   /** A table holding a copy of `data` (rows × dim finite values, row-major). */
-  static fromArray(rows: number, dim: number, data: Float32Array | readonly number[]): EmbeddingTable {
+  static fromArray(rows: number, dim: number, data: Float32Array | readonly number[], options?: DeviceOption): EmbeddingTable {
     const values = Array.isArray(data) ? Float32Array.from(data as number[]) : requireFloat32Array(data, 'data');
-    return EmbeddingTable.adopt(
+    const device = deviceOf(requireObject(options, 'options'));
+    return EmbeddingTable.adopted(
       native().embeddingTableFromArray(requireInteger(rows, 'rows', 1, MAX_ROWS), requireInteger(dim, 'dim', 1, MAX_DIM), values),
-    );
+      device,
+      false,
+    ) as EmbeddingTable;
   }
 
   /**
@@ -271,34 +309,60 @@ export class EmbeddingTable {
    */
   static load(path: string, options?: LoadOptions): EmbeddingTable {
     const o = loadOptions(options);
-    return EmbeddingTable.adopt(native().embeddingTableLoad(requirePath(path), o.mmap, o.optimizerState));
+    return EmbeddingTable.adopted(native().embeddingTableLoad(requirePath(path), o.mmap, o.optimizerState), o.device, false) as EmbeddingTable;
   }
 
   /** {@link load} off the event loop (reading, checksum and checks run on a worker thread). */
   static loadAsync(path: string, options?: LoadOptions): Promise<EmbeddingTable> {
     return rejecting(async () => {
       const o = loadOptions(options);
-      return EmbeddingTable.adopt(await native().embeddingTableLoadAsync(requirePath(path), o.mmap, o.optimizerState));
+      return EmbeddingTable.adopted(await native().embeddingTableLoadAsync(requirePath(path), o.mmap, o.optimizerState), o.device, true);
     });
   }
 
   /** A table from the bytes of {@link toBuffer} (validated like {@link load}). */
   static fromBuffer(buffer: Uint8Array, options?: Omit<LoadOptions, 'mmap'>): EmbeddingTable {
     if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
-    return EmbeddingTable.adopt(native().embeddingTableFromBuffer(buffer, loadOptions(options).optimizerState));
+    const o = loadOptions(options);
+    return EmbeddingTable.adopted(native().embeddingTableFromBuffer(buffer, o.optimizerState), o.device, false) as EmbeddingTable;
   }
 
   /** {@link fromBuffer} off the event loop (the buffer must not change until the promise settles). */
   static fromBufferAsync(buffer: Uint8Array, options?: Omit<LoadOptions, 'mmap'>): Promise<EmbeddingTable> {
     return rejecting(async () => {
       if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
-      return EmbeddingTable.adopt(await native().embeddingTableFromBufferAsync(buffer, loadOptions(options).optimizerState));
+      const o = loadOptions(options);
+      return EmbeddingTable.adopted(await native().embeddingTableFromBufferAsync(buffer, o.optimizerState), o.device, true);
     });
   }
 
   /** @internal Wraps a native table handle (an External) produced by a factory. */
   static adopt(handle: unknown): EmbeddingTable {
     return new EmbeddingTable(ADOPT, handle);
+  }
+
+  /** A factory's table moved to `device` (on the worker pool when `async`); a failed move disposes it. */
+  private static adopted(handle: unknown, device: Device, async: false): EmbeddingTable;
+  private static adopted(handle: unknown, device: Device, async: true): Promise<EmbeddingTable>;
+  private static adopted(handle: unknown, device: Device, async: boolean): EmbeddingTable | Promise<EmbeddingTable> {
+    const table = EmbeddingTable.adopt(handle);
+    if (device === 'cpu') return async ? Promise.resolve(table) : table;
+    if (!async) {
+      try {
+        table.#native.toDevice(device);
+      } catch (error) {
+        table.dispose();
+        throw error;
+      }
+      return table;
+    }
+    return rejecting(() => table.#native.toDeviceAsync(device) as Promise<void>).then(
+      () => table,
+      (error: unknown) => {
+        table.dispose();
+        throw error;
+      },
+    );
   }
 
   /** @internal The native object (for bindings that read the table in place, e.g. a CosineIndex). */
@@ -312,6 +376,11 @@ export class EmbeddingTable {
 
   get dim(): number {
     return this.#dim;
+  }
+
+  /** Where the rows live: `cuda` (device memory) or `cpu`. */
+  get device(): 'cpu' | 'cuda' {
+    return this.#native.device() as 'cpu' | 'cuda';
   }
 
   /** True for a table memory-mapped from a file: writes raise `ERR_RECKIT_INVALID_ARG`. */

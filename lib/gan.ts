@@ -9,6 +9,7 @@ import { native, type NativeBinding } from './native';
 import { requireFloat32Array, requireInteger, requireNumber, requireObject, requireOneOf, requireSeed } from './validate';
 import {
   ACTIVATIONS,
+  fitsOf,
   requireCallback,
   requireLayers,
   requireSignal,
@@ -180,7 +181,8 @@ export class Gan {
 
   /**
    * Trains for whole epochs off the event loop. `data` holds rows × dataDim finite values. Resolves with
-   * the number of epochs run; rejects with an AbortError when `signal` fires.
+   * the number of epochs run; rejects with an AbortError when `signal` fires, with ERR_RECKIT_DISPOSED when
+   * dispose() is called meanwhile.
    */
   fit(data: Float32Array, options: GanFitOptions): Promise<{ epochs: number }> {
     try {
@@ -203,7 +205,7 @@ export class Gan {
       const signal = requireSignal(o.signal);
       return runCancellable(signal, (token) =>
         this.handle.fitAsync(rows, conditions, args, onProgress, token) as Promise<{ epochs: number; aborted: boolean }>,
-      ).then((r) => ({ epochs: r.epochs }));
+      fitsOf(this, 'this Gan')).then((r) => ({ epochs: r.epochs }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -279,8 +281,12 @@ export class Gan {
     return Gan.wrap(native().GanHandle.fromBuffer(buffer));
   }
 
-  /** Releases native memory now (a running fit stops at its next step); later calls throw ERR_RECKIT_DISPOSED. */
+  /**
+   * Releases native memory (a running fit stops at its next step and rejects with ERR_RECKIT_DISPOSED; its
+   * memory is freed when it ends); later calls throw ERR_RECKIT_DISPOSED.
+   */
   dispose(): void {
+    fitsOf(this, 'this Gan').dispose();
     this.handle.dispose();
   }
 }

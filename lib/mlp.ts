@@ -5,8 +5,10 @@
  */
 import { dimMismatch, invalidArg } from './errors';
 import { native, type NativeBinding } from './native';
+import type { Device } from './random';
 import { requireFloat32Array, requireInteger, requireObject, requireOneOf, requireSeed } from './validate';
 import {
+  fitsOf,
   requireCallback,
   requireLayers,
   requireOptimizer,
@@ -28,6 +30,8 @@ export interface MlpOptions {
   layers: LayerSpec[];
   /** Seed of the initialization (uniform in ±1/√fan_in, as PyTorch's nn.Linear). Default 0. */
   seed?: number | bigint;
+  /** Where `train`/`trainSync` run unless their options say otherwise (default `cpu`): see MlpTrainOptions.device. */
+  device?: Device;
 }
 
 export interface MlpTrainOptions {
@@ -44,6 +48,13 @@ export interface MlpTrainOptions {
   onEpoch?: (epoch: number, loss: number) => void;
   /** Stops at the next mini-batch; the promise rejects with an AbortError and the model keeps its updates so far. */
   signal?: AbortSignal;
+  /**
+   * `cuda`: the mini-batches run on the GPU (forward, loss, backward and the update), with the parameters and the
+   * optimizer state resident there for the run and copied back after every epoch; the same batches in the same
+   * order as on the CPU, so a seed gives the same model within float rounding. `ERR_RECKIT_NO_DEVICE` (with
+   * `info().cuda.reason`) where CUDA is unusable; `auto`: `cuda` when usable. Default: the Mlp's `device`.
+   */
+  device?: Device;
 }
 
 export interface BackwardResult {
@@ -62,7 +73,9 @@ export function computeLoss(loss: LossName, output: Float32Array, target: Float3
   return native().mlpLoss(kind, z, y) as { loss: number; grad: Float32Array };
 }
 
-function trainArgs(options: MlpTrainOptions): Record<string, unknown> {
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+
+function trainArgs(options: MlpTrainOptions, device: Device = 'cpu'): Record<string, unknown> {
   const o = requireObject(options, 'options');
   requireInteger(o.epochs, 'options.epochs', 1);
   requireInteger(o.batchSize, 'options.batchSize', 1);
@@ -71,12 +84,15 @@ function trainArgs(options: MlpTrainOptions): Record<string, unknown> {
   if (o.optimizer !== undefined) out.optimizer = requireOptimizer(o.optimizer, 'options.optimizer');
   if (o.shuffle !== undefined) out.shuffle = Boolean(o.shuffle);
   if (o.seed !== undefined) out.seed = requireSeed(o.seed, 'options.seed');
+  out.device = o.device === undefined ? device : requireOneOf(o.device, 'options.device', DEVICES);
   return out;
 }
 
 export class Mlp {
   /** @internal */
   readonly handle: NativeBinding;
+  /** Where training runs by default (the constructor's `device`; `cpu` for a loaded model). */
+  readonly device: Device = 'cpu';
 
   constructor(options: MlpOptions) {
     const o = requireObject(options, 'options');
@@ -84,6 +100,7 @@ export class Mlp {
     const input = requireInteger(o.input, 'options.input', 1, 2 ** 20);
     const layers = requireLayers(o.layers, 'options.layers');
     const seed = o.seed === undefined ? 0 : requireSeed(o.seed, 'options.seed');
+    this.device = o.device === undefined ? 'cpu' : requireOneOf(o.device, 'options.device', DEVICES);
     this.handle = new (native().MlpHandle)(input, layers, seed);
   }
 
@@ -91,6 +108,7 @@ export class Mlp {
   private static wrap(handle: NativeBinding): Mlp {
     const mlp = Object.create(Mlp.prototype) as Mlp;
     (mlp as { handle: NativeBinding }).handle = handle;
+    (mlp as { device: Device }).device = 'cpu';
     return mlp;
   }
 
@@ -163,15 +181,18 @@ export class Mlp {
     this.handle.setParameters(requireFloat32Array(parameters, 'parameters'));
   }
 
-  /** Supervised training off the event loop; resolves with the mean loss of each epoch. */
+  /**
+   * Supervised training off the event loop; resolves with the mean loss of each epoch. dispose() meanwhile
+   * stops it at the next mini-batch and it rejects with ERR_RECKIT_DISPOSED.
+   */
   train(x: Float32Array, y: Float32Array, options: MlpTrainOptions): Promise<{ losses: number[] }> {
     try {
-      const args = trainArgs(options);
+      const args = trainArgs(options, this.device ?? 'cpu');
       const onEpoch = requireCallback<(e: number, l: number) => void>(options.onEpoch, 'options.onEpoch');
       const signal = requireSignal(options.signal);
       const xs = requireFloat32Array(x, 'x');
       const ys = requireFloat32Array(y, 'y');
-      return runCancellable(signal, (token) => this.handle.trainAsync(xs, ys, args, onEpoch, token)).then((r) => ({
+      return runCancellable(signal, (token) => this.handle.trainAsync(xs, ys, args, onEpoch, token), fitsOf(this, 'this Mlp')).then((r) => ({
         losses: (r as unknown as { losses: number[] }).losses,
       }));
     } catch (error) {
@@ -181,7 +202,7 @@ export class Mlp {
 
   /** train() on the calling thread (blocks the event loop); returns per-epoch mean losses. */
   trainSync(x: Float32Array, y: Float32Array, options: Omit<MlpTrainOptions, 'onEpoch' | 'signal'>): number[] {
-    const args = trainArgs(options as MlpTrainOptions);
+    const args = trainArgs(options as MlpTrainOptions, this.device ?? 'cpu');
     return this.handle.train(requireFloat32Array(x, 'x'), requireFloat32Array(y, 'y'), args);
   }
 
@@ -225,8 +246,9 @@ export class Mlp {
     return Mlp.wrap(native().MlpHandle.fromBuffer(buffer));
   }
 
-  /** Releases the native memory now; later calls throw ERR_RECKIT_DISPOSED. */
+  /** Releases the native memory (after a running train ends: it stops); later calls throw ERR_RECKIT_DISPOSED. */
   dispose(): void {
+    fitsOf(this, 'this Mlp').dispose();
     this.handle.dispose();
   }
 }

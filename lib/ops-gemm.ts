@@ -39,6 +39,17 @@ export interface GemmOptions {
   lda?: number;
   ldb?: number;
   ldc?: number;
+  /**
+   * The backward pass's gate: C is finally multiplied element-wise by gateActivation'(y), y = gate[i][j] being
+   * the output of that activation (m×n, row stride `ldGate`, default n). It turns dL/dy into dL/dz in the same
+   * pass that computes dL/dy. Must not overlap c.
+   */
+  gate?: Float32Array;
+  ldGate?: number;
+  /** The activation whose derivative the gate applies. Default 'linear'. */
+  gateActivation?: Activation;
+  /** gateActivation leaky_relu's α (default 0.01). */
+  gateSlope?: number;
   /** Run this ISA's kernels (must be supported; for tests and benchmarks). Default: the active ISA. */
   isa?: Isa;
 }
@@ -81,12 +92,16 @@ function prepare(a: unknown, b: unknown, options: unknown): NativeArgs {
     ldb: o.ldb === undefined ? undefined : requireInteger(o.ldb, 'options.ldb', 1, MAX_DIM),
     ldc: o.ldc === undefined ? undefined : requireInteger(o.ldc, 'options.ldc', 1, MAX_DIM),
     isa: o.isa === undefined ? undefined : requireOneOf(o.isa, 'options.isa', ISAS),
+    gate: o.gate === undefined ? undefined : requireFloat32Array(o.gate, 'options.gate'),
+    ldGate: o.ldGate === undefined ? undefined : requireInteger(o.ldGate, 'options.ldGate', 1, MAX_DIM),
+    gateActivation: o.gateActivation === undefined ? undefined : requireOneOf(o.gateActivation, 'options.gateActivation', ACTIVATIONS),
+    gateSlope: o.gateSlope === undefined ? undefined : requireNumber(o.gateSlope, 'options.gateSlope'),
   };
   return [x, y, c, bias, rest];
 }
 
 /**
- * C = act(alpha · op(A) · op(B) + beta · C + bias), row-major, float32. Returns `options.c` (updated in
+ * C = act(alpha · op(A) · op(B) + beta · C + bias) [⊙ gateActivation'(gate)], row-major, float32. Returns `options.c` (updated in
  * place) or a new m×n array. Non-finite inputs, short arrays, strides below the row length and outputs
  * that overlap an input are errors (`.code` ERR_RECKIT_*). Deterministic for a given thread count.
  */

@@ -1,8 +1,8 @@
 /**
- * Pieces shared by Mlp and Gan: layer and optimizer descriptions, and running a native training job
- * with a progress callback and an AbortSignal.
+ * Pieces shared by the trainable classes (Mlp, Gan, CFGAN, Bpr, TabularSynthesizer): layer and optimizer
+ * descriptions, and running a native training job with a progress callback, an AbortSignal and dispose().
  */
-import { invalidArg, outOfRange } from './errors';
+import { invalidArg, outOfRange, reckitError } from './errors';
 import { native } from './native';
 import { requireInteger, requireNumber, requireObject, requireOneOf } from './validate';
 
@@ -69,22 +69,81 @@ export function requireCallback<T extends (...args: never[]) => unknown>(value: 
 }
 
 /**
- * Starts a native job that takes a cancel token, wiring `signal` to it. Resolves with the job's result,
- * or rejects with an AbortError when the signal fired (the model keeps its last whole step).
+ * The fits in flight on one trainable object, so that its dispose() can stop them. The rule, the same for
+ * every trainable class: dispose() during a fit stops the native work at its next step (as an AbortSignal
+ * would) and the fit rejects with ERR_RECKIT_DISPOSED, since the model it was training is gone; the native
+ * work holds its own reference to the memory it uses, which is freed when that work ends.
+ */
+export class FitTracker {
+  private readonly tokens = new Set<unknown>();
+  private isDisposed = false;
+
+  constructor(private readonly what: string) {}
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /** Marks the owner disposed and cancels every fit in flight. */
+  dispose(): void {
+    this.isDisposed = true;
+    for (const token of this.tokens) native().cancel(token);
+  }
+
+  /** The error of a fit whose owner was disposed while it ran. */
+  disposedError(): Error {
+    return reckitError('ERR_RECKIT_DISPOSED', `${this.what} was disposed during fit`);
+  }
+
+  /** @internal */
+  add(token: unknown): void {
+    this.tokens.add(token);
+  }
+
+  /** @internal */
+  delete(token: unknown): void {
+    this.tokens.delete(token);
+  }
+}
+
+const trackers = new WeakMap<object, FitTracker>();
+
+/** The FitTracker of `owner` (created on first use; works for objects made with Object.create too). */
+export function fitsOf(owner: object, what: string): FitTracker {
+  let tracker = trackers.get(owner);
+  if (!tracker) trackers.set(owner, (tracker = new FitTracker(what)));
+  return tracker;
+}
+
+/**
+ * Starts a native job that takes a cancel token, wiring `signal` (and, given a tracker, the owner's
+ * dispose()) to it. Resolves with the job's result; rejects with ERR_RECKIT_DISPOSED when the owner was
+ * disposed meanwhile, else with an AbortError when the signal fired (the model keeps its last whole step).
  */
 export async function runCancellable<R extends { aborted: boolean }>(
   signal: AbortSignal | undefined,
   start: (token: unknown) => Promise<R>,
+  fits?: FitTracker,
 ): Promise<R> {
+  if (fits?.disposed) throw fits.disposedError();
   if (signal?.aborted) throw abortError(signal);
   const token = native().cancelToken();
   const onAbort = (): void => native().cancel(token);
   signal?.addEventListener('abort', onAbort, { once: true });
+  fits?.add(token);
   try {
-    const result = await start(token);
+    let result: R;
+    try {
+      result = await start(token);
+    } catch (error) {
+      if (fits?.disposed) throw fits.disposedError();
+      throw error;
+    }
+    if (fits?.disposed) throw fits.disposedError();
     if (result.aborted) throw abortError(signal);
     return result;
   } finally {
+    fits?.delete(token);
     signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CUDA conformance suite (test/conformance/*.conformance.ts) against a CUDA library:
+// The CUDA conformance suite (test/conformance/*.conformance.ts, and test/*device.test.ts) against a CUDA library:
 //   node scripts/test-emulated.js                    build the emulated library (g++) and run the suite on it
 //   node scripts/test-emulated.js --library <file>   run it on a given library (e.g. the nvcc build on a GPU)
 //   ... --source <root> --out <dir>                  build the emulated library from another tree (planted bugs)
@@ -16,23 +16,39 @@ function option(name) {
   return i >= 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : undefined;
 }
 
+// The conformance suite, then the JS tests whose device cases run only with a CUDA library (listed here so CI
+// covers the public `device: 'cuda'` path under emulation): one uvu run each, as [directory, file pattern].
+const SUITE_RUNS = [
+  ['test/conformance', '\\.conformance\\.ts$'],
+  ['test', 'device\\.test\\.ts$'],
+];
+
 // Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
 // then { status, signal, output }).
 function runSuite(library, selftest, { capture = false } = {}) {
   const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
   const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
   if (selftest) env.RECKIT_CUDA_EMU_SELFTEST = selftest;
-  const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', 'test/conformance', '\\.conformance\\.ts$'], {
-    cwd: root,
-    env,
-    stdio: capture ? 'pipe' : 'inherit',
-    encoding: 'utf8',
-  });
-  const status = r.status === null ? 1 : r.status;
-  return capture ? { status, signal: r.signal, output: `${r.stdout}${r.stderr}` } : status;
+  let status = 0;
+  let signal = null;
+  let output = '';
+  for (const [dir, pattern] of SUITE_RUNS) {
+    const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', dir, pattern], {
+      cwd: root,
+      env,
+      stdio: capture ? 'pipe' : 'inherit',
+      encoding: 'utf8',
+      // A planted bug can fail a hundred cases with long diffs: past the default 1 MB, Node would kill the run.
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (r.status !== 0) status = r.status === null ? 1 : r.status;
+    signal = signal ?? r.signal;
+    if (capture) output += `${r.stdout}${r.stderr}`;
+  }
+  return capture ? { status, signal, output } : status;
 }
 
-module.exports = { runSuite };
+module.exports = { runSuite, SUITE_RUNS };
 
 if (require.main === module) {
   let library = option('--library');

@@ -34,6 +34,18 @@ export interface RefCase {
   alpha?: number; beta?: number;
   lda?: number; ldb?: number; ldc?: number;
   c?: Float32Array; bias?: Float32Array; activation?: Act; slope?: number;
+  gate?: Float32Array; ldGate?: number; gateActivation?: Act; gateSlope?: number;
+}
+
+/** act'(y) from the activation's output y (y > 0 decides relu and leaky_relu). */
+export function derivativeFromOutput64(act: Act, y: number, slope: number): number {
+  switch (act) {
+    case 'linear': return 1;
+    case 'relu': return y > 0 ? 1 : 0;
+    case 'leaky_relu': return y > 0 ? 1 : slope;
+    case 'tanh': return 1 - y * y;
+    case 'sigmoid': return y * (1 - y);
+  }
 }
 
 /**
@@ -62,10 +74,15 @@ export function reference(a: Float32Array, b: Float32Array, o: RefCase): { value
       const bias = o.bias ? o.bias[j] : 0;
       const z = alpha * sum + beta * old + bias;
       const y = act64(act, z, slope);
-      value[i * ldc + j] = y;
+      // The gate multiplies by a factor of magnitude <= max(1, |gateSlope|, 1 + |g|²) (from float32 g, so the
+      // factor itself carries a few ulp), scaling the sum's error bound with it.
+      const g = o.gate ? o.gate[i * (o.ldGate ?? n) + j] : 0;
+      const factor = o.gate ? derivativeFromOutput64(o.gateActivation ?? 'linear', g, o.gateSlope ?? 0.01) : 1;
+      const bound = Math.max(1, Math.abs(factor));
+      value[i * ldc + j] = y * factor;
       tol[i * ldc + j] =
-        u * (k + 2) * (Math.abs(alpha) * abs + Math.abs(beta * old) + Math.abs(bias)) * Math.max(1, Math.abs(slope)) +
-        4 * u * Math.abs(y) + 1e-7;
+        (u * (k + 2) * (Math.abs(alpha) * abs + Math.abs(beta * old) + Math.abs(bias)) * Math.max(1, Math.abs(slope)) +
+          4 * u * Math.abs(y)) * bound + 4 * u * Math.abs(y) * (1 + g * g) + 1e-7;
     }
   }
   return { value, tol };

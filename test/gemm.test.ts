@@ -84,6 +84,36 @@ test('gemm fuses bias and every activation into the store', () => {
   }
 });
 
+test('gemm gates C with the derivative of every activation (the backward pass), with tails, k blocks and strides', () => {
+  const acts: [Act, number][] = [['linear', 0.01], ['relu', 0.01], ['leaky_relu', 0.2], ['tanh', 0.01], ['sigmoid', 0.01]];
+  let seed = 700;
+  for (const isa of isas) {
+    for (const [gateActivation, gateSlope] of acts) {
+      for (const [m, n, k] of [[19, 35, 9], [30, 70, 300], [3, 5, 1], [1, 40, 17], [45, 1, 20]] as [number, number, number][]) {
+        const { a, b } = operands(m, n, k, seed++);
+        // Gate values are activation outputs: in (-1, 1) for tanh, (0, 1) for sigmoid; exact zeros for relu.
+        const raw = seeded(m * n, seed++);
+        const gate = raw.map((v, i) => (gateActivation === 'sigmoid' ? (v + 1) / 2 : gateActivation === 'relu' && i % 3 === 0 ? 0 : v));
+        const o: GemmOptions = { m, n, k, gate, gateActivation, isa };
+        if (gateActivation === 'leaky_relu') o.gateSlope = gateSlope;
+        check(a, b, o, `${isa} gate ${gateActivation} ${m}x${n}x${k}`);
+        check(a, b, { ...o, transA: true, bias: seeded(n, seed++), activation: 'tanh', beta: 0.5, c: seeded(m * n, seed++) },
+          `${isa} gate ${gateActivation} with bias, tanh and beta ${m}x${n}x${k}`);
+        // A gate with its own stride, a C with another.
+        const ldGate = n + 3, ldc = n + 2;
+        const strided = new Float32Array(m * ldGate).fill(NaN);
+        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) strided[i * ldGate + j] = gate[i * n + j];
+        const c = new Float32Array(m * ldc);
+        check(a, b, { ...o, transB: true, gate: strided.subarray(0, (m - 1) * ldGate + n), ldGate, ldc, c }, `${isa} gate strided ${m}x${n}x${k}`);
+      }
+    }
+  }
+  // k = 0: C = beta·C, then the gate.
+  const gate = new Float32Array([0.5, -0.5, 0, 0.25]);
+  const out = ops.gemm(new Float32Array(0), new Float32Array(0), { m: 2, n: 2, k: 0, beta: 2, c: new Float32Array([1, 2, 3, 4]), gate, gateActivation: 'tanh' });
+  assert.equal(Array.from(out), [2 * 0.75, 4 * 0.75, 6, 8 * (1 - 0.0625)]);
+});
+
 test('gemm tanh and sigmoid stay accurate near 0 and saturate cleanly', () => {
   // A 1×n times n×1 identity-like product: C = bias + x, so the epilogue sees exactly chosen values.
   const xs = [-100, -30, -9, -1, -0.3, -0.2, -0.19, -1e-3, -1e-7, 0, 1e-7, 1e-3, 0.19, 0.2, 0.3, 1, 9, 30, 100];
@@ -272,6 +302,15 @@ test('gemm rejects bad input with codes and leaves c unchanged', async () => {
   throwsCode(() => ops.gemm(a, b, { ...base, beta: 1 }), 'ERR_RECKIT_INVALID_ARG', /beta needs options.c/);
   throwsCode(() => ops.gemm(a, b, { ...base, ldc: 5 }), 'ERR_RECKIT_INVALID_ARG');
   throwsCode(() => ops.gemm(a, b, { ...base, slope: 0.1, activation: 'relu' }), 'ERR_RECKIT_INVALID_ARG');
+  const gate = seeded(8, 3);
+  throwsCode(() => ops.gemm(a, b, { ...base, gate: gate.subarray(1) }), 'ERR_RECKIT_DIM_MISMATCH', /options.gate has 7 elements/);
+  throwsCode(() => ops.gemm(a, b, { ...base, gate, ldGate: 3 }), 'ERR_RECKIT_OUT_OF_RANGE', /ldGate must be at least 4/);
+  throwsCode(() => ops.gemm(a, b, { ...base, gateActivation: 'tanh' }), 'ERR_RECKIT_INVALID_ARG', /need options.gate/);
+  throwsCode(() => ops.gemm(a, b, { ...base, gate, gateActivation: 'gelu' as unknown as Act }), 'ERR_RECKIT_INVALID_ARG');
+  throwsCode(() => ops.gemm(a, b, { ...base, gate, gateActivation: 'relu', gateSlope: 0.1 }), 'ERR_RECKIT_INVALID_ARG');
+  throwsCode(() => ops.gemm(a, b, { ...base, gate: new Float32Array(8).fill(Infinity) }), 'ERR_RECKIT_OUT_OF_RANGE', /options.gate\[0\]\[0\] is infinite/);
+  const gateAndC = new Float32Array(8);
+  throwsCode(() => ops.gemm(a, b, { ...base, gate: gateAndC, c: gateAndC }), 'ERR_RECKIT_INVALID_ARG', /share memory with options.gate/);
   const badA = a.slice();
   badA[4] = NaN;
   throwsCode(() => ops.gemm(badA, b, base), 'ERR_RECKIT_OUT_OF_RANGE', /a\[1\]\[1\] is NaN/);

@@ -3,9 +3,10 @@
  * bag forward (mean), bag forward + backward + sparse update (SGD; Adam vs PyTorch SparseAdam), and a
  * plain gather of the 81,920 ids — at 1 thread and all threads, against PyTorch nn.EmbeddingBag,
  * @tensorflow/tfjs gather and a plain JS loop where installed. Figures: Mrows/s (ids processed per
- * second), GB/s of rows read, and that as a fraction of the measured read bandwidth.
+ * second), GB/s of rows read, and that as a fraction of the measured read bandwidth. With `--device cuda`,
+ * the same cases on a device-resident table ({ device: 'cuda' }; batches go up, results come down each call).
  */
-import { setThreads } from '../../lib/info';
+import { info, setThreads } from '../../lib/info';
 import { EmbeddingTable } from '../../lib/embedding-table';
 import { benchData, describeBlas, type Measurement, PY_BLAS_LIBS, runPython, type Suite, type SuiteContext, timeSync, tryRequire } from '../harness';
 
@@ -82,8 +83,48 @@ out["blas"] = blas_libs
 print(json.dumps(out))
 `;
 
+type Push = (name: 'forward' | 'sgd' | 'adam' | 'gather', impl: string, threads: number, ms: number, withLimit: boolean) => void;
+
+// The same cases on a device table built from the same rows. The emulated library (a test build) runs kernels
+// on CPU threads one block at a time: it is timed at the quick sizes only, as a check that the path works.
+async function measureDevice(ctx: SuiteContext, s: Sizes, ids: Uint32Array, offsets: Uint32Array, gradOut: Float32Array,
+  push: Push, rows: Float32Array, minSeconds: number): Promise<void> {
+  const cuda = info().cuda;
+  if (cuda.backend === 'emulated' && !ctx.quick) {
+    ctx.note('--device cuda: the loaded CUDA library is the emulated test build; device cases need --quick with it (they are not GPU speeds)');
+    return;
+  }
+  const impl = `reckit cuda${cuda.backend === 'emulated' ? ' (emulated, not a GPU speed)' : ''}`;
+  const table = await EmbeddingTable.createAsync({ rows: s.rows, dim: s.dim, init: { kind: 'zeros' }, device: 'cuda' });
+  const adamTable = EmbeddingTable.fromArray(s.rows, s.dim, rows, { device: 'cuda' });
+  const pooled = new Float32Array(s.bags * s.dim);
+  const gathered = new Float32Array(ids.length * s.dim);
+  const options = { minSeconds, minRuns: cuda.backend === 'emulated' ? 1 : 5 };
+  try {
+    const fwd = timeSync(() => table.lookupBag(ids, offsets, { mode: 'mean', out: pooled }), options);
+    push('forward', impl, 1, fwd.medianMs, false);
+    const sgd = timeSync(() => {
+      table.lookupBag(ids, offsets, { mode: 'mean', out: pooled });
+      table.step(ids, offsets, gradOut, { optimizer: 'sgd', lr: 0.01, mode: 'mean' });
+    }, options);
+    push('sgd', impl, 1, sgd.medianMs, false);
+    const adam = timeSync(() => {
+      adamTable.lookupBag(ids, offsets, { mode: 'mean', out: pooled });
+      adamTable.step(ids, offsets, gradOut, { optimizer: 'adam', lr: 0.001, mode: 'mean' });
+    }, options);
+    push('adam', impl, 1, adam.medianMs, false);
+    const gather = timeSync(() => table.lookup(ids, { out: gathered }), options);
+    push('gather', impl, 1, gather.medianMs, false);
+    ctx.note(`${impl}: ${cuda.device}; each call moves its batch up and its result down through pinned staging (included in the time)`);
+  } finally {
+    table.dispose();
+    adamTable.dispose();
+  }
+}
+
 export const embeddingSuite: Suite = {
   name: 'embedding',
+  hasDevicePath: true,
   description: 'EmbeddingTable bag forward, forward+backward+sparse step, gather (1M x 64, 4096 bags x 20)',
   async run(ctx: SuiteContext) {
     const s = ctx.quick ? QUICK : FULL;
@@ -204,6 +245,7 @@ export const embeddingSuite: Suite = {
     } else {
       ctx.note('@tensorflow/tfjs not installed: tfjs gather skipped (bench/install-peers.sh installs it)');
     }
+    if (ctx.device === 'cuda') await measureDevice(ctx, s, ids, offsets, gradOut, push, table.data(), minSeconds);
     table.dispose();
 
     if (torchVersion) {

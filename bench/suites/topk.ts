@@ -4,6 +4,7 @@
  * BruteforceSearch, @tensorflow/tfjs (wasm: matMul + topk) and a plain JS loop, measured in the same run.
  * Single-query latency is judged against the read-bandwidth floor (N x dim x bytes / bandwidth); a
  * 1,000-query batch against the FMA peak (2 N dim n flops). Writes an SVG chart per case to bench/results/.
+ * `--device cuda` adds rows for the device-resident index (`reckit cuda ...`; upload outside the timing; no "of limit").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,19 +61,23 @@ function batchRow(c: Case, impl: string, threads: number, queries: number, ms: n
   c.out.push({ case: c.batch, impl, threads, value: queries / (ms / 1e3), unit: 'QPS', better: 'higher', ofLimit: gflops / peak, extra: { gflops: Number(gflops.toFixed(1)), queries, ...extra } });
 }
 
-async function ours(c: Case, data: Float32Array, queries: Float32Array, threadCounts: number[]): Promise<void> {
+async function ours(c: Case, data: Float32Array, queries: Float32Array, threadCounts: number[], device: 'cpu' | 'cuda'): Promise<void> {
   const ids = new Uint32Array(c.n).map((_, i) => i);
   for (const { storage, rerank } of VARIANTS) {
-    const index = new CosineIndex({ dim: DIM, metric: 'ip', storage, rerank });
+    const index = new CosineIndex({ dim: DIM, metric: 'ip', storage, rerank, device });
     index.add(ids, data);
-    const name = `reckit ${storage}${rerank ? '+rerank' : ''}`;
-    for (const threads of threadCounts) {
+    // The device rows: the GPU scans; host threads only prepare queries and rerank, so one thread count.
+    const name = `reckit ${device === 'cuda' ? 'cuda ' : ''}${storage}${rerank ? '+rerank' : ''}`;
+    if (device === 'cuda') index.searchSync(queries.subarray(0, DIM), { k: K });  // the upload, outside the timing
+    for (const threads of device === 'cuda' ? threadCounts.slice(-1) : threadCounts) {
       setThreads(threads);
       let i = 0;
       const single = timeSync(() => index.searchSync(queries.subarray((i % 16) * DIM, (i++ % 16 + 1) * DIM), { k: K }), c.timing);
       singleRow(c, name, threads, single.medianMs, BYTES[storage]);
       const batch = await timeAsync(() => index.search(queries, { k: K }), { ...c.timing, minRuns: c.ctx.quick ? 1 : 3, warmup: c.ctx.quick ? 0 : 1 });
       batchRow(c, name, threads, BATCH, batch.medianMs);
+      // The machine limits are the CPU's: a device row has no "of limit".
+      if (device === 'cuda') for (const m of c.out.slice(-2)) m.ofLimit = undefined;
     }
     index.dispose();
   }
@@ -209,6 +214,7 @@ function chart(c: Case, measurements: Measurement[], caseName: string, unit: str
 }
 
 export const topkSuite: Suite = {
+  hasDevicePath: true,
   name: 'topk',
   description: `exact top-${K} over unit vectors (dim ${DIM}): single-query latency and a ${BATCH}-query batch, per storage, vs FAISS/usearch/hnswlib-node/tfjs/JS`,
   async run(ctx) {
@@ -223,7 +229,8 @@ export const topkSuite: Suite = {
     for (const n of sizes) {
       const c: Case = { n, single: `N=${n} dim=${DIM} k=${K} single query`, batch: `N=${n} dim=${DIM} k=${K} batch`, out, ctx, timing };
       const data = unitVectors(n, 1);
-      await ours(c, data, queries, threadCounts);
+      await ours(c, data, queries, threadCounts, 'cpu');
+      if (ctx.device === 'cuda') await ours(c, data, queries, threadCounts, 'cuda');
       await faiss(c, threadCounts);
       await usearch(c, data, queries, threadCounts);
       hnswlib(c, data, queries);

@@ -15,7 +15,7 @@ import { native } from '../native';
 import { readSafetensors, type SafetensorsTensor } from '../safetensors';
 import { requireInteger, requireNumber, requireObject, requireOneOf } from '../validate';
 import { toCsr, type Interactions } from './interactions';
-import { requireCallback, requireSignal, runCancellable } from '../training';
+import { fitsOf, requireCallback, requireSignal, runCancellable, type FitTracker } from '../training';
 import { checkInteractions, RecommenderBase, tensor, type FitOptions, type FitProgress, type FitReport } from './model';
 
 export interface BprOptions {
@@ -40,7 +40,10 @@ export interface BprOptions {
 }
 
 export interface BprFitOptions extends FitOptions {
-  /** Stops after the current epoch; fit rejects with an AbortError and the model keeps its previous state. */
+  /**
+   * Stops after the current epoch; fit rejects with an AbortError and the model keeps its previous state.
+   * (dispose() during a fit stops it the same way; the fit then rejects with ERR_RECKIT_DISPOSED.)
+   */
   signal?: AbortSignal;
 }
 
@@ -123,15 +126,16 @@ export class Bpr extends RecommenderBase {
     const items = await EmbeddingTable.createAsync({ rows: train.numItems, dim: c.factors, init: { kind: 'normal', std: c.initStd, seed: seed + 1 } });
     const bias = c.bias ? await EmbeddingTable.createAsync({ rows: train.numItems, dim: 1, init: { kind: 'zeros' } }) : null;
     let losses: Float64Array;
+    const fits = fitsOf(this, 'this bpr model');
     try {
-      losses = await trainTables({ users, items, bias }, seen, c, seed, (epoch, loss) => onProgress?.({ phase: 'epoch', done: epoch + 1, total: c.epochs, loss }), signal);
+      losses = await trainTables({ users, items, bias }, seen, c, seed, (epoch, loss) => onProgress?.({ phase: 'epoch', done: epoch + 1, total: c.epochs, loss }), signal, fits);
+      if (fits.disposed) throw fits.disposedError();
     } catch (error) {
       users.dispose();
       items.dispose();
       bias?.dispose();
       throw error;
     }
-    this.checkAlive();
     this.releaseTables();
     this.setBase(train);
     this.tables = { users, items, bias };
@@ -214,6 +218,7 @@ export class Bpr extends RecommenderBase {
   }
 
   override dispose(): void {
+    fitsOf(this, 'this bpr model').dispose();  // a fit in flight stops and rejects with ERR_RECKIT_DISPOSED
     this.releaseTables();
     super.dispose();
   }
@@ -283,6 +288,7 @@ export function trainTables(
   seed: number,
   onEpoch?: (epoch: number, loss: number) => void,
   signal?: AbortSignal,
+  fits?: FitTracker,
 ): Promise<Float64Array> {
   const options = { epochs: c.epochs, seed, lr: c.lr, reg: c.reg, batch: c.batch, optimizer: c.optimizer };
   const run = runCancellable(signal, (token) =>
@@ -291,6 +297,7 @@ export function trainTables(
       seen.offsets, seen.indices, seen.values, seen.rows, seen.cols,
       options, onEpoch, token,
     ) as Promise<{ losses: Float64Array; aborted: boolean }>,
+    fits,
   );
   return run.then((r) => r.losses);
 }

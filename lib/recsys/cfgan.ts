@@ -10,7 +10,7 @@
 import { invalidArg, outOfRange, reckitError } from '../errors';
 import { native, type NativeBinding } from '../native';
 import { readSafetensors, type SafetensorsTensor } from '../safetensors';
-import { requireCallback, requireSignal, runCancellable, type LayerSpec } from '../training';
+import { fitsOf, requireCallback, requireSignal, runCancellable, type LayerSpec } from '../training';
 import { requireInteger, requireNumber, requireObject, requireSeed } from '../validate';
 import { itemsByUser, type Interactions } from './interactions';
 import { RecommenderBase, checkInteractions, tensor, type FitOptions, type FitReport, type FitProgress } from './model';
@@ -41,7 +41,10 @@ export interface CfganOptions {
 }
 
 export interface CfganFitOptions extends FitOptions {
-  /** Stops before the next step; fit rejects with an AbortError and the model keeps its previous state. */
+  /**
+   * Stops before the next step; fit rejects with an AbortError and the model keeps its previous state.
+   * (dispose() during a fit stops it the same way; the fit then rejects with ERR_RECKIT_DISPOSED.)
+   */
   signal?: AbortSignal;
 }
 
@@ -164,12 +167,16 @@ export class CFGAN extends RecommenderBase {
       onProgress?.({ phase: 'epoch', done: p.epoch + 1, total: settings.epochs, loss: p.gLoss + p.zrLoss });
     };
     try {
-      await runCancellable(signal, (token) => handle.fitAsync(u32(seen.offsets), u32(seen.items), args, report, token) as Promise<{ epochs: number; aborted: boolean }>);
+      await runCancellable(signal, (token) => handle.fitAsync(u32(seen.offsets), u32(seen.items), args, report, token) as Promise<{ epochs: number; aborted: boolean }>,
+        fitsOf(this, 'this cfgan model'));
     } catch (error) {
       handle.dispose();
       throw error;
     }
-    this.checkAlive();
+    if (fitsOf(this, 'this cfgan model').disposed) {
+      handle.dispose();
+      this.checkAlive();
+    }
     this.handle?.dispose();
     this.handle = handle;
     this.itemVectors = null;
@@ -248,6 +255,7 @@ export class CFGAN extends RecommenderBase {
   }
 
   override dispose(): void {
+    fitsOf(this, 'this cfgan model').dispose();  // a fit in flight stops and rejects with ERR_RECKIT_DISPOSED
     this.handle?.dispose();
     this.handle = null;
     this.itemVectors = null;

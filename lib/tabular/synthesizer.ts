@@ -174,6 +174,9 @@ export class TabularSynthesizer {
   /** Condition-vector layout (categorical columns of the encoder, in order) and frequency CDFs. */
   private condition: { column: string; start: number; width: number; dataStart: number; levels: (string | null)[]; cdf: Float64Array }[] = [];
   private conditionWidth = 0;
+  private disposed = false;
+  /** The Gan of the fit in flight (dispose() stops it). */
+  private training?: Gan;
 
   constructor(options: SynthesizerOptions = {}) {
     this.options = resolve(options);
@@ -205,6 +208,7 @@ export class TabularSynthesizer {
    * epochs run.
    */
   async fit(data: SynthesizerInput, options: SynthesizerFitOptions = {}): Promise<{ epochs: number }> {
+    if (this.disposed) throw disposedError();
     const o = this.options;
     const table = toTable(data, o.columns);
     if (table.rows < 2) throw invalidArg(`the table has ${table.rows} rows; at least 2 are needed to learn from`);
@@ -221,6 +225,7 @@ export class TabularSynthesizer {
     if (signal?.aborted) throw abortError(signal);
 
     const encoder = await TableEncoder.fitAsync(table, { continuous: o.continuous, gmm: { maxModes: o.maxModes, seed: o.seed } });
+    if (this.disposed) throw disposedError();
     if (signal?.aborted) throw abortError(signal);
     // CTGAN draws each value's mode from its posterior once, so the generator sees mode overlap.
     const encoded = encoder.transform(table, { modeSelection: 'sample', seed: o.seed });
@@ -249,6 +254,7 @@ export class TabularSynthesizer {
     const epochData = conditionDim ? new Float32Array(table.rows * width) : encoded;
     const trainingStarted = performance.now();
     let epochsRun = 0;
+    this.training = gan;
     try {
       for (let epoch = 0; epoch < o.epochs; epoch++) {
         let conditions: Float32Array | undefined;
@@ -271,9 +277,13 @@ export class TabularSynthesizer {
         }
         if (outOfTime) break;
       }
+      if (this.disposed) throw disposedError();  // dispose() between the last epoch and here
     } catch (error) {
       gan.dispose();
-      throw error;
+      // dispose() stopped the Gan (its fit says "this Gan was disposed"): answer for the synthesizer.
+      throw this.disposed ? disposedError() : error;
+    } finally {
+      this.training = undefined;
     }
     this.gan?.dispose();
     this.gan = gan;
@@ -344,14 +354,20 @@ export class TabularSynthesizer {
     return TabularSynthesizer.fromImage(readSafetensors(buffer));
   }
 
-  /** Releases the native model; later calls need a new fit or load. */
+  /**
+   * Releases the native model. A fit in flight stops at its next step and rejects with ERR_RECKIT_DISPOSED;
+   * every later call (fit, sample, save, describe) throws ERR_RECKIT_DISPOSED.
+   */
   dispose(): void {
+    this.disposed = true;
+    this.training?.dispose();
     this.gan?.dispose();
     this.gan = undefined;
     this.encoder = undefined;
   }
 
   private requireFitted(): TableEncoder {
+    if (this.disposed) throw disposedError();
     if (!this.gan || !this.encoder) throw invalidArg('the synthesizer is not fitted: call fit() or load() first');
     return this.encoder;
   }
@@ -498,4 +514,8 @@ function concat(parts: Table[]): Table {
       return { ...c, values: parts.flatMap((t) => (t.columns[i] as typeof c).values) };
     }),
   };
+}
+
+function disposedError(): Error {
+  return reckitError('ERR_RECKIT_DISPOSED', 'this TabularSynthesizer was disposed');
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "binding/async_inputs.h"
 #include "core/error.h"
 
 namespace reckit::binding {
@@ -24,7 +25,7 @@ ArrayView<T> typed_array(const Napi::Value& value, const char* name, napi_typeda
   napi_status status = napi_get_typedarray_info(value.Env(), value, &actual, &length, &data, &buffer, &byte_offset);
   if (status != napi_ok) fail(ErrorCode::InvalidArg, std::string(name) + " could not be read");
   if (length > 0 && data == nullptr) fail(ErrorCode::InvalidArg, std::string(name) + " is detached");
-  return ArrayView<T>{static_cast<T*>(data), length};
+  return ArrayView<T>{AsyncInputs::stable(static_cast<T*>(data), length), length};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Promise-returning work on the libuv pool: `compute` runs off the JS thread (and may hand parallel
 // work to the compute pool), then `resolve` builds the JS result on the JS thread. Inputs named in
-// `keep_alive` stay referenced until the promise settles, so their memory cannot be collected.
+// `keep_alive` stay referenced until the promise settles, so their memory cannot be collected; inputs
+// read under an AsyncInputs scope were copied (a referenced ArrayBuffer can still be detached).
 #pragma once
 #include <napi.h>
 
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "core/error.h"
 
@@ -24,7 +26,8 @@ class LambdaWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "reckit"),
         deferred_(Napi::Promise::Deferred::New(env)),
         compute_(std::move(compute)),
-        resolve_(std::move(resolve)) {
+        resolve_(std::move(resolve)),
+        inputs_(AsyncInputs::adopt()) {
     for (const Napi::Value& v : keep_alive) {
       if (v.IsObject()) kept_.push_back(Napi::Persistent(v.As<Napi::Object>()));
     }
@@ -71,6 +74,7 @@ class LambdaWorker : public Napi::AsyncWorker {
   Compute compute_;
   Resolve resolve_;
   std::vector<Napi::ObjectReference> kept_;
+  InputCopies inputs_;  // copies of the call's typed-array inputs (binding/async_inputs.h), freed after settling
   bool failed_ = false;
   ErrorCode code_ = ErrorCode::Internal;
   std::string message_;

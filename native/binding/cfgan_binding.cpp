@@ -10,6 +10,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
@@ -113,6 +114,7 @@ class CfganHandle : public Napi::ObjectWrap<CfganHandle> {
   // fitAsync(offsets, items, options, onProgress?, token?) -> Promise<{ epochs, aborted }>
   Napi::Value fit_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       CfganPtr m = live();
       const PurchaseCsr data = csr_arg(args[0], args[1], m->config().items);
       const Napi::Value o = args[2];
@@ -187,6 +189,7 @@ class CfganHandle : public Napi::ObjectWrap<CfganHandle> {
 
   Napi::Value score_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       CfganPtr m = live();
       const ScoreRequest r = score_request(*m, args);
       Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.count * m->config().items));

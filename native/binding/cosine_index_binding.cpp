@@ -11,10 +11,12 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/embedding_table_binding.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
 #include "core/cosine_index.h"
+#include "core/cuda_loader.h"
 #include "cpu/dispatch.h"
 
 namespace reckit::binding {
@@ -132,6 +134,8 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
                         InstanceMethod<&CosineIndexWrap::info>("info"),
                         InstanceMethod<&CosineIndexWrap::memory_usage>("memoryUsage"),
                         InstanceMethod<&CosineIndexWrap::dispose>("dispose"),
+                        InstanceMethod<&CosineIndexWrap::set_device>("setDevice"),
+                        InstanceMethod<&CosineIndexWrap::device>("device"),
                         InstanceMethod<&CosineIndexWrap::search_sync>("searchSync"),
                         InstanceMethod<&CosineIndexWrap::search_async>("search"),
                         InstanceMethod<&CosineIndexWrap::save>("save"),
@@ -222,7 +226,22 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     o.Set("rerank", static_cast<double>(m.rerank));
     o.Set("ids", static_cast<double>(m.ids));
     o.Set("total", static_cast<double>(m.total()));
+    o.Set("device", static_cast<double>(index_->device_bytes()));
     return o;
+  }
+  // setDevice('cpu' | 'cuda' | 'auto'): where searches run; 'auto' is CUDA when usable, else the CPU.
+  Napi::Value set_device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&] {
+      const std::string name = string_arg(args[0], "device");
+      require(name == "cpu" || name == "cuda" || name == "auto", ErrorCode::InvalidArg,
+              "device must be 'cpu', 'cuda' or 'auto'");
+      const bool cuda = name == "cuda" || (name == "auto" && cuda_api() != nullptr);
+      index_->set_device(cuda ? Device::Cuda : Device::Cpu);
+      return args.Env().Undefined();
+    });
+  }
+  Napi::Value device(const Napi::CallbackInfo& args) {
+    return Napi::String::New(args.Env(), index_->device() == Device::Cuda ? "cuda" : "cpu");
   }
   Napi::Value dispose(const Napi::CallbackInfo& args) {
     index_->dispose();
@@ -324,6 +343,7 @@ class CosineIndexWrap : public Napi::ObjectWrap<CosineIndexWrap> {
     Napi::Env env = args.Env();
     try {
       return translate_errors(env, [&]() -> Napi::Value {
+        AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
         Napi::Object result;
         std::vector<Napi::Value> keep;
         auto job = parse_search(args, result, keep);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "binding/args.h"
+#include "binding/async_inputs.h"
 #include "core/error.h"
 
 namespace reckit::binding::emb {
@@ -23,7 +24,7 @@ IndexArray index_array(const Napi::Value& value, const char* name) {
         fail(ErrorCode::InvalidArg, std::string(name) + " could not be read");
       }
       if (length > 0 && data == nullptr) fail(ErrorCode::InvalidArg, std::string(name) + " is detached");
-      return IndexArray{static_cast<const uint32_t*>(data), length, type == napi_int32_array};
+      return IndexArray{AsyncInputs::stable(static_cast<const uint32_t*>(data), length), length, type == napi_int32_array};
     }
   }
   fail(ErrorCode::InvalidArg, std::string(name) + " must be an Int32Array or a Uint32Array");
@@ -110,10 +111,39 @@ Napi::Value step_object(Napi::Env env, const EmbeddingTable::StepResult& r, bool
 // The caller's `out` Float32Array when given (checked to hold exactly `length` floats), else a new one.
 Napi::Float32Array output(Napi::Env env, const Napi::Value& out, size_t length) {
   if (out.IsUndefined() || out.IsNull()) return Napi::Float32Array::New(env, js_length<float>(length));
-  const ArrayView<float> view = float32_array(out, "out");
-  require(view.length == length, ErrorCode::DimMismatch,
-          "out must have " + std::to_string(length) + " floats (got " + std::to_string(view.length) + ")");
-  return out.As<Napi::Float32Array>();
+  if (!out.IsTypedArray() || out.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    fail(ErrorCode::InvalidArg, "out must be a Float32Array");
+  }
+  // Read in place, not through float32_array(): an output is not an input to copy (AsyncInputs).
+  Napi::Float32Array array = out.As<Napi::Float32Array>();
+  const size_t got = array.ElementLength();
+  require(got == length, ErrorCode::DimMismatch,
+          "out must have " + std::to_string(length) + " floats (got " + std::to_string(got) + ")");
+  require(length == 0 || array.Data() != nullptr, ErrorCode::InvalidArg, "out is detached");
+  return array;
+}
+
+std::shared_ptr<AsyncOutput> async_output(Napi::Env env, const Napi::Value& out, size_t length) {
+  auto o = std::make_shared<AsyncOutput>();
+  Napi::Float32Array array = output(env, out, length);
+  o->array = Napi::Persistent(array.As<Napi::Object>());
+  if (out.IsUndefined() || out.IsNull()) {
+    o->dst = array.Data();  // ours: nobody else holds it before the promise settles
+  } else {
+    o->staging.resize(length);
+    o->dst = o->staging.data();
+  }
+  return o;
+}
+
+Napi::Value AsyncOutput::settle(Napi::Env) {
+  Napi::Float32Array array = this->array.Value().As<Napi::Float32Array>();
+  if (!staging.empty()) {
+    require(array.ElementLength() == staging.size() && array.Data() != nullptr, ErrorCode::InvalidArg,
+            "out was detached (transferred) while the call ran");
+    std::memcpy(array.Data(), staging.data(), staging.size() * sizeof(float));
+  }
+  return array;
 }
 
 Napi::Value external_of(Napi::Env env, TablePtr table) {

@@ -61,6 +61,16 @@ Napi::Value gradient_object(Napi::Env env, const SparseGradient& g, bool weighte
 Napi::Value step_object(Napi::Env env, const EmbeddingTable::StepResult& r, bool weighted);
 // The caller's `out` Float32Array when given (checked to hold exactly `length` floats), else a new one.
 Napi::Float32Array output(Napi::Env env, const Napi::Value& out, size_t length);
+// The result of an async lookup. A caller's `out` is written only when the call settles (the work
+// writes to `staging`): the caller may detach `out` meanwhile, and then the promise rejects with
+// ERR_RECKIT_INVALID_ARG instead of the work writing into memory that is no longer the array's.
+struct AsyncOutput {
+  Napi::ObjectReference array;
+  std::vector<float> staging;  // empty when reckit allocated the array
+  float* dst = nullptr;        // where the work writes
+  Napi::Value settle(Napi::Env env);  // on the JS thread, when the work is done
+};
+std::shared_ptr<AsyncOutput> async_output(Napi::Env env, const Napi::Value& out, size_t length);
 // A JS External owning a reference to the table (adopted by `new EmbeddingTable(external)` in lib/).
 Napi::Value external_of(Napi::Env env, TablePtr table);
 // a × b, refusing results beyond 2^40 (ERR_RECKIT_OUT_OF_RANGE).

@@ -11,9 +11,11 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/embedding_table_args.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/embedding_table.h"
 #include "core/embedding_table_io.h"
 #include "cpu/dispatch.h"
@@ -56,6 +58,9 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
                            InstanceMethod<&EmbeddingTableWrap::to_buffer_async>("toBufferAsync"),
                            InstanceMethod<&EmbeddingTableWrap::dispose>("dispose"),
                            InstanceMethod<&EmbeddingTableWrap::disposed>("disposed"),
+                           InstanceMethod<&EmbeddingTableWrap::device>("device"),
+                           InstanceMethod<&EmbeddingTableWrap::to_device>("toDevice"),
+                           InstanceMethod<&EmbeddingTableWrap::to_device_async>("toDeviceAsync"),
                        });
   }
 
@@ -121,17 +126,16 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch.ids = index_array(args[0], "ids");
       owned->batch.has_offsets = false;
       owned->own();
-      Napi::Float32Array out = output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
-      float* dst = out.Data();
-      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      auto out = async_output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This(), out}, [t, owned, dst] { t->lookup(owned->batch.ids, dst, cpu::kernels()); },
-          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+          args.Env(), {args.This()}, [t, owned, out] { t->lookup(owned->batch.ids, out->dst, cpu::kernels()); },
+          [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
 
@@ -148,16 +152,15 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_bag_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, false);
       owned->own();
-      Napi::Float32Array out = output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
-      float* dst = out.Data();
-      auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+      auto out = async_output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This(), out, args[3]}, [t, owned, dst] { t->lookup_bag(owned->batch, dst, cpu::kernels()); },
-          [result](Napi::Env) -> Napi::Value { return result->Value(); });
+          args.Env(), {args.This()}, [t, owned, out] { t->lookup_bag(owned->batch, out->dst, cpu::kernels()); },
+          [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
 
@@ -173,6 +176,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value backward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, true);
       owned->own();
@@ -201,6 +205,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value step_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       auto owned = std::make_shared<OwnedBatch>();
       owned->batch = batch_args(args, 0, true);
       owned->own();
@@ -290,6 +295,40 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value disposed(const Napi::CallbackInfo& args) { return Napi::Boolean::New(args.Env(), table_->disposed()); }
 
+  Napi::Value device(const Napi::CallbackInfo& args) {
+    return Napi::String::New(args.Env(), table_->on_device() ? "cuda" : "cpu");
+  }
+
+  // toDevice('auto' | 'cpu' | 'cuda'): 'cuda' moves the table to the device (ERR_RECKIT_NO_DEVICE with the
+  // reason when CUDA is unusable); 'auto' does so only when CUDA is usable; 'cpu' leaves it where it is.
+  // Returns whether the table should move (the async form then moves it on the pool).
+  static bool wants_device(const Napi::Value& value) {
+    const std::string device = string_arg(value, "device");
+    require(device == "cpu" || device == "cuda" || device == "auto", ErrorCode::InvalidArg,
+            "device must be 'cpu', 'cuda' or 'auto'");
+    if (device == "cuda") {
+      require(cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+    }
+    return device == "cuda" || (device == "auto" && cuda_api() != nullptr);
+  }
+
+  Napi::Value to_device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      if (wants_device(args[0])) table_->to_device();
+      return args.Env().Undefined();
+    });
+  }
+
+  Napi::Value to_device_async(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      const bool move = wants_device(args[0]);
+      TablePtr t = table_;
+      return run_async(
+          args.Env(), {args.This()}, [t, move] { if (move) t->to_device(); },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
   TablePtr table_;
 };
 
@@ -341,16 +380,17 @@ Napi::Value from_buffer(const Napi::CallbackInfo& args) {
 
 Napi::Value from_buffer_async(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     const Napi::Value value = args[0];
     if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       fail(ErrorCode::InvalidArg, "buffer must be a Buffer or Uint8Array");
     }
     const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-    const uint8_t* data = bytes.Data();
     const size_t size = bytes.ElementLength();
+    const uint8_t* data = AsyncInputs::stable(static_cast<const uint8_t*>(bytes.Data()), size);
     const bool with_optimizer = args[1].ToBoolean();
     auto result = std::make_shared<TablePtr>();
-    // The bytes stay referenced until the promise settles; the reader copies them before checking.
+    // `data` is a copy (AsyncInputs): the caller may transfer the buffer while this runs.
     return run_async(
         args.Env(), {value}, [data, size, with_optimizer, result] { *result = EmbeddingTableIo::from_buffer(data, size, with_optimizer); },
         [result](Napi::Env env) -> Napi::Value { return external_of(env, *result); });

@@ -9,6 +9,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "binding/gan_spans_args.h"
 #include "binding/model_args.h"
@@ -132,6 +133,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
   // fitAsync(data, conditions, options, onProgress?, token?) -> Promise<{ epochs, aborted }>
   Napi::Value fit_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       GanPtr g = live();
       const ArrayView<float> data = float32_array(args[0], "data");
       const size_t rows = rows_arg(data, g->config().data_dim, "data");
@@ -237,6 +239,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
 
   Napi::Value sample_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       GanPtr g = live();
       const SampleRequest r = sample_request(*g, args);
       Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(r.n * g->config().data_dim));

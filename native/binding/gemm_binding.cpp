@@ -115,6 +115,35 @@ Activation activation_option(const Napi::Value& value) {
   fail(ErrorCode::InvalidArg, "options.activation must be one of linear, relu, leaky_relu, tanh, sigmoid");
 }
 
+// options.gate (m×n, stride options.ldGate), options.gateActivation, options.gateSlope: the backward pass's
+// C ⊙ act'(gate). The gate is read while C is written, so it must not share memory with C.
+void parse_gate(const Napi::Value& options, GemmCall* call) {
+  const Napi::Value gate = option(options, "gate");
+  const Napi::Value act = option(options, "gateActivation"), slope = option(options, "gateSlope");
+  if (gate.IsUndefined()) {
+    require(act.IsUndefined() && slope.IsUndefined() && option(options, "ldGate").IsUndefined(), ErrorCode::InvalidArg,
+            "options.gateActivation, gateSlope and ldGate need options.gate");
+    return;
+  }
+  const ArrayView<float> g = float32_array(gate, "options.gate");
+  const size_t ld = ld_option(options, "ldGate", "options.ldGate", call->n);
+  require_length(g, span(call->m, call->n, ld), "options.gate",
+                 "gate (" + std::to_string(call->m) + "x" + std::to_string(call->n) + ", ldGate " + std::to_string(ld) + ")");
+  require_finite_matrix(g.data, call->m, call->n, ld, "options.gate");
+  call->epilogue.gate_activation = act.IsUndefined() ? Activation::Linear : activation_option(act);
+  if (!slope.IsUndefined()) {
+    require(call->epilogue.gate_activation == Activation::LeakyRelu, ErrorCode::InvalidArg,
+            "options.gateSlope applies to gateActivation 'leaky_relu' only");
+    call->epilogue.gate_slope = static_cast<float>(number_arg(slope, "options.gateSlope"));
+  }
+  if (call->c) {
+    require(!overlaps(call->c, span(call->m, call->n, call->ldc), g.data, span(call->m, call->n, ld)),
+            ErrorCode::InvalidArg, "options.c must not share memory with options.gate");
+  }
+  call->epilogue.gate = g.data;
+  call->epilogue.ld_gate = ld;
+}
+
 // Parses and checks everything except the output array. args: a, b, c?, bias?, options.
 GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
   GemmCall call;
@@ -192,7 +221,9 @@ GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
     }
     call.epilogue.bias = bv.data;
   }
-  call.has_epilogue = call.epilogue.bias != nullptr || call.epilogue.activation != Activation::Linear;
+  parse_gate(options, &call);
+  call.has_epilogue = call.epilogue.bias != nullptr || call.epilogue.activation != Activation::Linear ||
+                      call.epilogue.gate != nullptr;
   return call;
 }
 
@@ -224,6 +255,7 @@ Napi::Value gemm_async(const Napi::CallbackInfo& args) {
     auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
     std::vector<Napi::Value> keep{args[0], args[1], out};
     if (!args[3].IsUndefined() && !args[3].IsNull()) keep.push_back(args[3]);
+    if (call.epilogue.gate) keep.push_back(option(args[4], "gate"));
     return run_async(
         args.Env(), keep,
         [call] {

@@ -9,10 +9,12 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/mlp.h"
 #include "core/model_io.h"
 
@@ -107,6 +109,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
 
   Napi::Value forward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
@@ -145,6 +148,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
 
   Napi::Value predict_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
@@ -259,6 +263,13 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     t.shuffle = shuffle.IsUndefined() ? true : shuffle.ToBoolean().Value();
     const Napi::Value seed = option(o, "seed");
     t.seed = seed.IsUndefined() ? 0 : seed_arg(seed, "seed");
+    const Napi::Value device = option(o, "device");
+    if (!device.IsUndefined()) {
+      const std::string d = string_arg(device, "device");
+      require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
+      require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      t.device = d == "cuda" || (d == "auto" && cuda_api() != nullptr);
+    }
     return job;
   }
 
@@ -285,6 +296,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   // trainAsync(x, y, options, onEpoch?, token?) -> Promise<{ losses, aborted }>
   Napi::Value train_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
+      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
       SessionPtr s = live();
       const TrainJob job = train_job(args, *s);
       CancelFlag cancel = cancel_flag_arg(args[4], "token");

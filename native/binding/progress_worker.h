@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "binding/async_inputs.h"
 #include "binding/errors.h"
 #include "core/error.h"
 
@@ -106,7 +107,8 @@ class ProgressWorker : public Napi::AsyncProgressQueueWorker<Report> {
         deferred_(Napi::Promise::Deferred::New(env)),
         compute_(std::move(compute)),
         on_report_(std::move(on_report)),
-        resolve_(std::move(resolve)) {
+        resolve_(std::move(resolve)),
+        inputs_(AsyncInputs::adopt()) {
     for (const Napi::Value& v : keep_alive) {
       if (v.IsObject()) kept_.push_back(Napi::Persistent(v.As<Napi::Object>()));
     }
@@ -118,6 +120,7 @@ class ProgressWorker : public Napi::AsyncProgressQueueWorker<Report> {
   OnReport on_report_;
   Resolve resolve_;
   std::vector<Napi::ObjectReference> kept_;
+  InputCopies inputs_;  // copies of the call's typed-array inputs (binding/async_inputs.h), freed after settling
   Napi::FunctionReference callback_;
   Napi::ObjectReference callback_error_;
   bool failed_ = false;

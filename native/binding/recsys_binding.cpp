@@ -10,6 +10,7 @@
 
 #include "binding/args.h"
 #include "binding/async.h"
+#include "binding/async_inputs.h"
 #include "binding/embedding_table_args.h"
 #include "binding/embedding_table_binding.h"
 #include "binding/errors.h"
@@ -28,7 +29,7 @@ ArrayView<int32_t> int32_array(const Napi::Value& value, const char* name) {
   }
   auto a = value.As<Napi::TypedArray>();
   auto* base = static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
-  return ArrayView<int32_t>{reinterpret_cast<int32_t*>(base), a.ElementLength()};
+  return ArrayView<int32_t>{AsyncInputs::stable(reinterpret_cast<int32_t*>(base), a.ElementLength()), a.ElementLength()};
 }
 
 // A CSR argument copied into owned storage (validated), from args[first .. first + 4].
@@ -88,6 +89,7 @@ Napi::Value knn_neighbours(const Napi::CallbackInfo& args) {
 
 Napi::Value knn_neighbours_async(const Napi::CallbackInfo& args) {
   return rejecting(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     auto m = std::make_shared<CsrMatrix>(csr_args(args, 0, "matrix"));
     const size_t k = static_cast<size_t>(integer_arg(args[5], "neighbours", 1, INT32_MAX));
     const float shrink = static_cast<float>(number_arg(args[6], "shrink"));
@@ -133,6 +135,7 @@ Napi::Value two_hop_sync(const Napi::CallbackInfo& args) {
 
 Napi::Value two_hop_async(const Napi::CallbackInfo& args) {
   return rejecting(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     Napi::Float32Array out;
     auto job = two_hop_job(args, out);
     auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
@@ -218,6 +221,7 @@ struct EpochReport {
 //   -> { losses, aborted }; a cancelled run stops after the current epoch.
 Napi::Value bpr_train_async(const Napi::CallbackInfo& args) {
   return rejecting(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     auto h = std::make_shared<BprHandles>(bpr_handles(args, 0));
     auto m = std::make_shared<CsrMatrix>(csr_args(args, 3, "seen"));
     bpr_check_tables(h->tables(), nullptr);
@@ -282,6 +286,7 @@ Napi::Value bpr_score_sync(const Napi::CallbackInfo& args) {
 
 Napi::Value bpr_score_async(const Napi::CallbackInfo& args) {
   return rejecting(args.Env(), [&]() -> Napi::Value {
+    AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
     Napi::Float32Array out;
     auto job = score_job(args, out);
     auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));

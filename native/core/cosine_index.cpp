@@ -296,11 +296,13 @@ void CosineIndex::own_buffers() {
 void CosineIndex::add(const uint64_t* ids, size_t n, const float* vectors) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   insert_locked(ids, n, vectors, false);
+  ++generation_;
 }
 
 void CosineIndex::upsert(const uint64_t* ids, size_t n, const float* vectors) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   insert_locked(ids, n, vectors, true);
+  ++generation_;
 }
 
 void CosineIndex::remove(const uint64_t* ids, size_t n) {
@@ -328,6 +330,7 @@ void CosineIndex::remove(const uint64_t* ids, size_t n) {
     if (config_.storage == Storage::I8) scales_.pop_back();
     --rows_;
   }
+  ++generation_;
 }
 
 bool CosineIndex::has(uint64_t id) const {
@@ -378,6 +381,10 @@ void CosineIndex::dispose() {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (disposed_) return;
   disposed_ = true;
+  {
+    std::lock_guard<std::mutex> device_lock(device_mutex_);
+    mirror_.reset();
+  }
   store_.release();
   exact_.release();
   std::vector<float>().swap(scales_);

@@ -25,8 +25,10 @@
 // single-query ones in the last bits; ties of exactly equal vectors are unaffected.)
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -38,6 +40,9 @@ namespace reckit {
 
 enum class Metric { Cosine, Ip };
 enum class Storage { F32, BF16, F16, I8 };
+// Where searches run. Cuda keeps a copy of the scanned rows on the device (cosine_index_device.cpp).
+enum class Device { Cpu, Cuda };
+struct CudaIndexMirror;
 
 const char* metric_name(Metric m);
 const char* storage_name(Storage s);
@@ -130,6 +135,14 @@ class CosineIndex {
   // Row padding of the scanned matrix (elements per row).
   size_t padded_dim() const { return dp_; }
 
+  // Device (cosine_index_device.cpp). Cuda needs a usable CUDA library (else ERR_RECKIT_NO_DEVICE); the rows
+  // are uploaded on the next search, and again on the first search after any add/upsert/remove. A device
+  // failure during a search (out of memory included) moves the index back to the CPU and throws.
+  void set_device(Device device);
+  Device device() const { return on_cuda_ ? Device::Cuda : Device::Cpu; }
+  // Bytes of the device copy (0 when none is held).
+  size_t device_bytes() const;
+
  private:
   friend struct IndexSearch;
   friend struct IndexIo;
@@ -142,6 +155,9 @@ class CosineIndex {
   RowStats write_row(size_t row, const float* vector, float* scratch);
   void own_buffers();  // before any write: copies borrowed (mapped) rows into owned memory
   double search_margin(const float* q) const;
+  // The device copy of the current rows, uploaded when missing or stale. Call with the shared lock held.
+  std::shared_ptr<CudaIndexMirror> device_mirror() const;
+  void drop_device() const;  // back to the CPU after a device failure
 
   IndexConfig config_;
   cpu::Kernels kernels_;
@@ -156,6 +172,13 @@ class CosineIndex {
   std::unordered_map<uint64_t, uint32_t> id_rows_;
   double max_norm_ = 0.0;   // of stored (normalized) vectors ever inserted
   double max_scale_ = 0.0;  // i8 only
+  // Device state. generation_ counts changes of the rows (under the exclusive lock); the mirror records the
+  // generation it copied, so a stale copy is replaced lazily by the next search rather than kept in sync by
+  // every mutation (simpler, and one upload after a burst of updates instead of one per update).
+  uint64_t generation_ = 0;
+  mutable std::atomic<bool> on_cuda_{false};
+  mutable std::mutex device_mutex_;  // guards mirror_ (searches hold only the shared lock)
+  mutable std::shared_ptr<CudaIndexMirror> mirror_;
 };
 
 }  // namespace reckit

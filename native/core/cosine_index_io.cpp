@@ -3,8 +3,10 @@
 // rerank only), and the configuration in __metadata__. Loading checks kind, version, every shape and
 // dtype, id uniqueness, finiteness and zero padding, so a corrupt file is an error, never a bad index.
 // With mmap the row matrices stay in the mapped file (read-only, shared between processes) until the
-// first write, which copies them.
+// first write, which copies them; a file whose row tensors are not aligned to their element size (not
+// written by reckit) is copied at load instead.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <unordered_set>
 
@@ -148,7 +150,14 @@ struct IndexIo {
       }
       ix->max_norm_ = std::max(ix->max_norm_, std::sqrt(norm));
     }
-    if (borrow && rows) {
+    // Borrow the mapped rows only where they sit at a multiple of their element size, as reckit's writer
+    // lays them out: the portable kernels, get() and the rerank read rows through typed pointers, which
+    // must be aligned. A foreign or crafted file may place a tensor anywhere; its rows are then copied into
+    // owned (64-byte aligned) memory, as without mmap.
+    const size_t element = row_bytes / dp;
+    const bool aligned = reinterpret_cast<uintptr_t>(vectors.data) % element == 0 &&
+                         (!exact || reinterpret_cast<uintptr_t>(exact->data) % alignof(float) == 0);
+    if (borrow && aligned && rows) {
       ix->store_.borrow(vectors.data, rows, file);
       if (exact) ix->exact_.borrow(exact->data, rows, file);
     } else if (rows) {

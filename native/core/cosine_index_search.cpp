@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "core/cosine_index.h"
+#include "core/cosine_index_device.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "core/topk.h"
@@ -28,6 +29,7 @@ constexpr size_t kBlocksPerGroup = 8;     // 32-query blocks that share each row
 constexpr size_t kBatchMinQueries = 8;    // below this, per-query streaming beats the 32-wide kernel
 constexpr size_t kMinRowsPerTask = 16384; // keeps small scans on one thread
 constexpr size_t kQB = cpu::kTopkQueryBlock;
+constexpr uint32_t kEmptyDeviceRow = 0xFFFFFFFFu;  // a missing slot in the device's results
 
 struct AlignedFloats {
   float* data;
@@ -51,6 +53,7 @@ struct IndexSearch {
   std::vector<double> margins;    // per query: 2M of the rerank argument (0 without rerank)
   std::vector<uint64_t> blocked;  // filter bitmap over rows (empty: no filter)
   std::vector<std::vector<uint32_t>> excluded;  // per query, sorted rows (empty: none)
+  size_t cpu_rescans = 0;         // device path with rerank: queries scanned again on the CPU
 
   IndexSearch(const CosineIndex& index, const SearchRequest& request) : ix(index), req(request) {
     dp = ix.dp_;
@@ -253,8 +256,14 @@ struct IndexSearch {
         for (size_t i = 0; i < nq; ++i) gather(q0 + i, std::move(results[i]));
       });
     }
-    // Merge (and rerank) per query.
-    pool.parallel_for(n, 1, [&](size_t, size_t begin, size_t end) {
+    finish(per_query, ids_out, scores_out);
+  }
+
+  // Merge (and rerank) per query: sorts each query's hits (recomputed in f32 first with rerank) and writes
+  // the best k.
+  void finish(std::vector<std::vector<topk::Hit>>& per_query, int64_t* ids_out, float* scores_out) {
+    const size_t n = req.n, k = req.k;
+    ComputePool::instance().parallel_for(n, 1, [&](size_t, size_t begin, size_t end) {
       for (size_t qi = begin; qi < end; ++qi) {
         auto& hits = per_query[qi];
         if (ix.config_.rerank) {
@@ -270,6 +279,62 @@ struct IndexSearch {
         }
       }
     });
+  }
+
+  // The device scan (reckit_cuda's index search) over the mirror's copy of the rows, with the filter bitmap
+  // and the exclusions prepared above. Without rerank its k hits are the answer. With rerank it returns the
+  // best K > k hits by the reduced score s~, which hold the rerank's candidate set (every eligible row with
+  // s~ >= theta - 2M, cosine_index.h) when fewer than K eligible rows exist or the K-th s~ is below
+  // theta - 2M; a query for which neither holds is scanned again on the CPU. The candidates are then
+  // recomputed in f32 on the host by finish(), exactly as the CPU path does, so ids and scores equal it.
+  void run_device(const CudaIndexMirror& mirror, int64_t* ids_out, float* scores_out) {
+    const size_t n = req.n, k = req.k;
+    for (size_t i = 0; i < n * k; ++i) {
+      ids_out[i] = -1;
+      scores_out[i] = -std::numeric_limits<float>::infinity();
+    }
+    if (rows == 0 || n == 0) return;
+    const bool rerank = ix.config_.rerank;
+    const size_t kd = rerank ? std::min<size_t>(RECKIT_CUDA_TOPK_MAX_K, std::max(2 * k, k + 32)) : k;
+    std::vector<uint64_t> offsets;
+    std::vector<uint32_t> flat;
+    if (!excluded.empty()) {
+      offsets.resize(n + 1);
+      for (size_t qi = 0; qi < n; ++qi) {
+        offsets[qi] = flat.size();
+        flat.insert(flat.end(), excluded[qi].begin(), excluded[qi].end());
+      }
+      offsets[n] = flat.size();
+    }
+    std::vector<uint32_t> drows(n * kd);
+    std::vector<float> dscores(n * kd);
+    char message[512] = {0};
+    const int status = mirror.api->index_search(mirror.handle, qbuf.data(), n, kd, flat.data(),
+                                                offsets.empty() ? nullptr : offsets.data(),
+                                                blocked.empty() ? nullptr : blocked.data(), 0, drows.data(),
+                                                dscores.data(), message, sizeof message);
+    if (status != RECKIT_CUDA_OK) raise_cuda_status(status, message);
+    std::vector<std::vector<topk::Hit>> per_query(n);
+    for (size_t qi = 0; qi < n; ++qi) {
+      auto& hits = per_query[qi];
+      for (size_t j = 0; j < kd && drows[qi * kd + j] != kEmptyDeviceRow; ++j) {
+        hits.push_back(topk::Hit{dscores[qi * kd + j], drows[qi * kd + j]});
+      }
+    }
+    if (rerank) {
+      std::vector<size_t> incomplete;
+      for (size_t qi = 0; qi < n; ++qi) {
+        const auto& hits = per_query[qi];
+        if (hits.size() < kd) continue;  // every eligible row is among the hits
+        const double theta = hits[k - 1].score, last = hits[kd - 1].score;
+        if (!(last < theta - margins[qi])) incomplete.push_back(qi);
+      }
+      ComputePool::instance().parallel_for(incomplete.size(), 1, [&](size_t, size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) per_query[incomplete[i]] = scan_single(incomplete[i], 0, rows);
+      });
+      cpu_rescans = incomplete.size();
+    }
+    finish(per_query, ids_out, scores_out);
   }
 };
 
@@ -310,7 +375,19 @@ void CosineIndex::search(const SearchRequest& request, int64_t* ids_out, float* 
   require(request.k >= 1, ErrorCode::OutOfRange, "k must be at least 1");
   IndexSearch s(*this, request);
   s.prepare();
-  s.run(ids_out, scores_out);
+  // k above the device's selection limit runs on the CPU (docs/cuda.md).
+  if (!on_cuda_ || request.k > RECKIT_CUDA_TOPK_MAX_K) {
+    s.run(ids_out, scores_out);
+    return;
+  }
+  try {
+    s.run_device(*device_mirror(), ids_out, scores_out);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::OutOfMemory && e.code() != ErrorCode::Internal && e.code() != ErrorCode::NoDevice) throw;
+    // The CPU copy is untouched: the index keeps working there; the caller learns why from the error.
+    drop_device();
+    fail(e.code(), std::string(e.what()) + " (this index now runs on the CPU; its device is 'cpu')");
+  }
 }
 
 }  // namespace reckit

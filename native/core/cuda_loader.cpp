@@ -1,7 +1,10 @@
 // dlopen-based loader for reckit_cuda. The addon never links CUDA, so it loads on any machine.
 #include "core/cuda_loader.h"
 
+#include "core/error.h"
+
 #include <cstdlib>
+#include <type_traits>
 
 #if !defined(_WIN32)
 #include <dlfcn.h>
@@ -56,10 +59,37 @@ Loaded load() {
   loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
   loaded.api.loss_f32 = reinterpret_cast<reckit_cuda_loss_f32_fn>(dlsym(handle, "reckit_cuda_loss_f32"));
   loaded.api.adam_f32 = reinterpret_cast<reckit_cuda_adam_f32_fn>(dlsym(handle, "reckit_cuda_adam_f32"));
+  // index
+  loaded.api.index_create = reinterpret_cast<reckit_cuda_index_create_fn>(dlsym(handle, "reckit_cuda_index_create"));
+  loaded.api.index_destroy = reinterpret_cast<reckit_cuda_index_destroy_fn>(dlsym(handle, "reckit_cuda_index_destroy"));
+  loaded.api.index_search = reinterpret_cast<reckit_cuda_index_search_fn>(dlsym(handle, "reckit_cuda_index_search"));
+  loaded.api.index_bytes = reinterpret_cast<reckit_cuda_index_bytes_fn>(dlsym(handle, "reckit_cuda_index_bytes"));
+  const bool index_loaded = loaded.api.index_create && loaded.api.index_destroy && loaded.api.index_search &&
+                            loaded.api.index_bytes;
+  // tables and models
+  bool tables_complete = true;
+  auto table_symbol = [&](auto& slot, const char* name) {
+    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(dlsym(handle, name));
+    if (!slot) tables_complete = false;
+  };
+  table_symbol(loaded.api.table_create, "reckit_cuda_table_create");
+  table_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
+  table_symbol(loaded.api.table_write, "reckit_cuda_table_write");
+  table_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
+  table_symbol(loaded.api.table_read, "reckit_cuda_table_read");
+  table_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
+  table_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
+  table_symbol(loaded.api.table_step, "reckit_cuda_table_step");
+  table_symbol(loaded.api.mlp_create, "reckit_cuda_mlp_create");
+  table_symbol(loaded.api.mlp_destroy, "reckit_cuda_mlp_destroy");
+  table_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
+  table_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
+  table_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
-      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32) {
+      !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32 ||
+      !index_loaded || !tables_complete) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors
@@ -104,5 +134,15 @@ const Loaded& loaded() {
 const CudaStatus& cuda_status() { return loaded().status; }
 
 const CudaApi* cuda_api() { return loaded().status.available ? &loaded().api : nullptr; }
+
+void raise_cuda_status(int status, const char* message) {
+  switch (status) {
+    case RECKIT_CUDA_OK: return;
+    case RECKIT_CUDA_NO_DEVICE: fail(ErrorCode::NoDevice, std::string("CUDA: ") + message);
+    case RECKIT_CUDA_OUT_OF_MEMORY: fail(ErrorCode::OutOfMemory, std::string("CUDA: ") + message);
+    case RECKIT_CUDA_INVALID: fail(ErrorCode::InvalidArg, std::string("CUDA: ") + message);
+    default: fail(ErrorCode::Internal, std::string("CUDA: ") + message);
+  }
+}
 
 }  // namespace reckit

@@ -18,6 +18,25 @@ struct CudaApi {
   reckit_cuda_gemm_f32_fn gemm_f32 = nullptr;
   reckit_cuda_loss_f32_fn loss_f32 = nullptr;
   reckit_cuda_adam_f32_fn adam_f32 = nullptr;
+  // index: the device-resident CosineIndex
+  reckit_cuda_index_create_fn index_create = nullptr;
+  reckit_cuda_index_destroy_fn index_destroy = nullptr;
+  reckit_cuda_index_search_fn index_search = nullptr;
+  reckit_cuda_index_bytes_fn index_bytes = nullptr;
+  // tables and models (device-resident objects)
+  reckit_cuda_table_create_fn table_create = nullptr;
+  reckit_cuda_table_destroy_fn table_destroy = nullptr;
+  reckit_cuda_table_write_fn table_write = nullptr;
+  reckit_cuda_table_set_state_fn table_set_state = nullptr;
+  reckit_cuda_table_read_fn table_read = nullptr;
+  reckit_cuda_table_bag_fn table_bag = nullptr;
+  reckit_cuda_table_backward_fn table_backward = nullptr;
+  reckit_cuda_table_step_fn table_step = nullptr;
+  reckit_cuda_mlp_create_fn mlp_create = nullptr;
+  reckit_cuda_mlp_destroy_fn mlp_destroy = nullptr;
+  reckit_cuda_mlp_set_state_fn mlp_set_state = nullptr;
+  reckit_cuda_mlp_read_fn mlp_read = nullptr;
+  reckit_cuda_mlp_train_batch_fn mlp_train_batch = nullptr;
 };
 
 struct CudaStatus {
@@ -33,5 +52,9 @@ struct CudaStatus {
 const CudaStatus& cuda_status();
 // The loaded entry points, or nullptr when CUDA is not available.
 const CudaApi* cuda_api();
+
+// Throws the reckit::Error matching a reckit_cuda status with the library's message: no device -> NoDevice,
+// out of memory -> OutOfMemory, invalid -> InvalidArg, anything else -> Internal. RECKIT_CUDA_OK returns.
+void raise_cuda_status(int status, const char* message);
 
 }  // namespace reckit

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 
+#include "core/embedding_table_device.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/thread_pool.h"
@@ -84,6 +85,8 @@ void EmbeddingTable::dispose() {
   has_state_ = false;
   mapped_ = nullptr;
   owner_.reset();
+  device_.reset();
+  host_stale_ = false;
 }
 
 EmbeddingMemory EmbeddingTable::memory() const {
@@ -92,7 +95,10 @@ EmbeddingMemory EmbeddingTable::memory() const {
   if (disposed_) return m;
   m.table_bytes = rows_ * dim_ * sizeof(float);
   m.mapped = mapped_ != nullptr;
-  m.optimizer_bytes = (state_a_.size() + state_b_.size()) * sizeof(float) + steps_.size() * sizeof(uint32_t);
+  if (has_state_) {  // from the kind, not the host arrays: a device table's host mirror may not hold them yet
+    const bool adam = state_kind_ == SparseOptimizer::Adam;
+    m.optimizer_bytes = rows_ * dim_ * sizeof(float) * (adam ? 2 : 1) + (adam ? rows_ * sizeof(uint32_t) : 0);
+  }
   return m;
 }
 
@@ -100,12 +106,14 @@ void EmbeddingTable::init_normal(uint64_t seed, float mean, float stddev) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
   fill_normal(owned_.data(), owned_.size(), seed, 0, mean, stddev);
+  if (device_) device_->write_rows(0, rows_, owned_.data());
 }
 
 void EmbeddingTable::init_uniform(uint64_t seed, float low, float high) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
   fill_uniform(owned_.data(), owned_.size(), seed, 0, low, high);
+  if (device_) device_->write_rows(0, rows_, owned_.data());
 }
 
 void EmbeddingTable::assign(const float* values, size_t length) {
@@ -114,12 +122,14 @@ void EmbeddingTable::assign(const float* values, size_t length) {
   require_finite(values, length, "data");
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("assign");
+  if (device_) device_->write_rows(0, rows_, values);  // first: a failed upload leaves both copies as they were
   std::memcpy(owned_.data(), values, length * sizeof(float));
 }
 
 std::shared_ptr<EmbeddingTable> EmbeddingTable::clone() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  sync_host();
   auto copy = std::make_shared<EmbeddingTable>(rows_, dim_);
   std::memcpy(copy->owned_.data(), rows_data(), rows_ * dim_ * sizeof(float));
   copy->has_state_ = has_state_;
@@ -127,6 +137,7 @@ std::shared_ptr<EmbeddingTable> EmbeddingTable::clone() const {
   copy->state_a_ = HugeArray<float>::copy_of(state_a_.data(), state_a_.size());
   copy->state_b_ = HugeArray<float>::copy_of(state_b_.data(), state_b_.size());
   copy->steps_ = HugeArray<uint32_t>::copy_of(steps_.data(), steps_.size());
+  if (device_) copy->to_device();  // a device table's clone lives on the device too
   return copy;
 }
 
@@ -135,6 +146,7 @@ void EmbeddingTable::get_row(size_t row, float* out) const {
   require_live();
   require(row < rows_, ErrorCode::OutOfRange,
           "row " + std::to_string(row) + " is out of range for a table of " + std::to_string(rows_) + " rows");
+  sync_host();
   std::memcpy(out, rows_data() + row * dim_, dim_ * sizeof(float));
 }
 
@@ -146,18 +158,21 @@ void EmbeddingTable::set_row(size_t row, const float* values, size_t length) {
   require_writable("set a row");
   require(row < rows_, ErrorCode::OutOfRange,
           "row " + std::to_string(row) + " is out of range for a table of " + std::to_string(rows_) + " rows");
+  if (device_) device_->write_rows(row, 1, values);
   std::memcpy(owned_.data() + row * dim_, values, dim_ * sizeof(float));
 }
 
 void EmbeddingTable::copy_all(float* out) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  sync_host();
   std::memcpy(out, rows_data(), rows_ * dim_ * sizeof(float));
 }
 
 EmbeddingReadView EmbeddingTable::read_view() const {
   EmbeddingReadView view{std::shared_lock<std::shared_mutex>(mutex_), nullptr, rows_, dim_};
   require_live();
+  sync_host();
   view.data = rows_data();
   return view;
 }
@@ -210,6 +225,10 @@ void EmbeddingTable::lookup(const IndexArray& ids, float* out, const cpu::Kernel
   validate(batch);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  if (device_) {
+    device_->bag(batch, out);
+    return;
+  }
   const float* table = rows_data();
   const size_t dim = dim_;
   const auto gather = k.embedding.gather_f32;
@@ -223,6 +242,10 @@ void EmbeddingTable::lookup_bag(const BagBatch& batch, float* out, const cpu::Ke
   validate(batch);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  if (device_) {
+    device_->bag(batch, out);
+    return;
+  }
   const cpu::BagProblem p{rows_data(), dim_,         batch.ids.data, batch.ids.length, batch.offsets.data,
                           batch.bags(), batch.weights, out};
   const cpu::EmbeddingKernels& e = k.embedding;

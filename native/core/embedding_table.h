@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct Kernels;
 }
 
 namespace reckit {
+
+class EmbeddingDeviceTable;  // core/embedding_table_device.h
 
 enum class PoolMode { Sum = 0, Mean = 1, Max = 2 };
 
@@ -143,7 +146,18 @@ class EmbeddingTable {
   // Where a mapped table's rows come from (a path), for messages.
   const std::string& origin() const { return origin_; }
 
+  // Moves the rows and the optimizer state into CUDA device memory (embedding_table_device.cpp): lookups,
+  // backward and step then run there against the resident table. The host arrays stay as a mirror that is
+  // refreshed only when something reads them (get, data, save, clone, optimizer state). Throws
+  // ERR_RECKIT_NO_DEVICE (with the reason) when CUDA is not usable, OUT_OF_MEMORY when the device is full
+  // (the table then stays on the CPU). Idempotent.
+  void to_device();
+  bool on_device() const;
+
  private:
+  // Refreshes the host mirror from the device when a device step changed it; callers hold mutex_ (either way).
+  void sync_host() const;
+  void check_state_kind(SparseOptimizer kind) const;
   void require_live() const;
   void require_writable(const char* what) const;
   const float* rows_data() const { return mapped_ ? mapped_ : owned_.data(); }
@@ -160,6 +174,10 @@ class EmbeddingTable {
   SparseOptimizer state_kind_ = SparseOptimizer::Sgd;
   HugeArray<float> state_a_, state_b_;
   HugeArray<uint32_t> steps_;
+
+  std::shared_ptr<EmbeddingDeviceTable> device_;  // set when the table lives on a CUDA device
+  mutable std::mutex sync_mutex_;                  // readers under the shared lock refresh the mirror one at a time
+  mutable bool host_stale_ = false;                // the device holds newer rows/state than the host mirror
 
   mutable std::shared_mutex mutex_;
 };

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "core/embedding_table.h"
+#include "core/embedding_table_device.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "core/validate.h"
@@ -267,6 +268,7 @@ SparseGradient EmbeddingTable::backward(const BagBatch& batch, const float* grad
   check_grad(batch, dim_, grad_out, grad_length);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  if (device_) return device_->backward(batch, grad_out, dim_);
   Scratch& s = scratch();
   const Plan p = make_plan(batch, grad_out, rows_, dim_, s);
   const float* table = rows_data();
@@ -291,13 +293,17 @@ SparseGradient EmbeddingTable::backward(const BagBatch& batch, const float* grad
   return out;
 }
 
-void EmbeddingTable::ensure_state(SparseOptimizer kind) {
-  if (kind == SparseOptimizer::Sgd) return;  // stateless; any existing state is kept as is
-  if (has_state_) {
-    if (state_kind_ == kind) return;
+void EmbeddingTable::check_state_kind(SparseOptimizer kind) const {
+  if (kind != SparseOptimizer::Sgd && has_state_ && state_kind_ != kind) {
     fail(ErrorCode::InvalidArg, std::string("the table holds ") + optimizer_name(state_kind_) +
                                     " state; call resetOptimizer() before stepping with " + optimizer_name(kind));
   }
+}
+
+void EmbeddingTable::ensure_state(SparseOptimizer kind) {
+  if (kind == SparseOptimizer::Sgd) return;  // stateless; any existing state is kept as is
+  check_state_kind(kind);
+  if (has_state_) return;
   try {
     state_a_ = HugeArray<float>(rows_ * dim_);
     if (kind == SparseOptimizer::Adam) {
@@ -321,6 +327,18 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
   check_config(config);
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("step");
+  if (device_) {
+    check_state_kind(config.kind);
+    StepResult result;
+    if (batch.weights) result.weight_grads.resize(batch.ids.length);
+    result.rows_touched = device_->step(batch, grad_out, config, batch.weights ? result.weight_grads.data() : nullptr);
+    if (config.kind != SparseOptimizer::Sgd && !has_state_) {
+      has_state_ = true;  // the device created it; the host mirror allocates it when it next syncs
+      state_kind_ = config.kind;
+    }
+    host_stale_ = true;
+    return result;
+  }
   ensure_state(config.kind);
   Scratch& s = scratch();
   const Plan p = make_plan(batch, grad_out, rows_, dim_, s);
@@ -382,6 +400,7 @@ SparseOptimizer EmbeddingTable::optimizer_kind() const {
 void EmbeddingTable::reset_optimizer() {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  if (device_) device_->set_state(-1, nullptr, nullptr, nullptr);
   has_state_ = false;
   state_a_.reset();
   state_b_.reset();
@@ -391,6 +410,7 @@ void EmbeddingTable::reset_optimizer() {
 EmbeddingOptimizerState EmbeddingTable::export_optimizer_state() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
+  sync_host();
   EmbeddingOptimizerState st;
   st.present = has_state_;
   st.kind = state_kind_;
@@ -406,6 +426,7 @@ void EmbeddingTable::import_optimizer_state(EmbeddingOptimizerState st) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("load optimizer state");
   if (!st.present) {
+    if (device_) device_->set_state(-1, nullptr, nullptr, nullptr);
     has_state_ = false;
     return;
   }
@@ -414,6 +435,10 @@ void EmbeddingTable::import_optimizer_state(EmbeddingOptimizerState st) {
   require(st.kind != SparseOptimizer::Sgd && st.a.size() == n && st.b.size() == (adam ? n : 0) &&
               st.steps.size() == (adam ? rows_ : 0),
           ErrorCode::CorruptFile, "optimizer state does not match the table's shape");
+  if (device_) {  // first: a failed upload leaves both copies as they were
+    device_->set_state(static_cast<int>(st.kind), st.a.data(), adam ? st.b.data() : nullptr,
+                       adam ? st.steps.data() : nullptr);
+  }
   state_a_ = HugeArray<float>::copy_of(st.a.data(), st.a.size());
   state_b_ = HugeArray<float>::copy_of(st.b.data(), st.b.size());
   steps_ = HugeArray<uint32_t>::copy_of(st.steps.data(), st.steps.size());

@@ -18,8 +18,11 @@
 namespace reckit {
 namespace {
 
-// Below this many multiply-adds a call runs on the calling thread: waking the pool costs more than it saves.
+// Below this much work a call runs on the calling thread: waking the pool costs more than it saves.
+// Work counts multiply-adds plus kStoreCost per element of C: a k = 1 outer product (a layer's input
+// gradient through a one-unit output) is all stores and still worth splitting at 512×256.
 constexpr size_t kParallelMinWork = size_t{96} * 96 * 96;
+constexpr size_t kStoreCost = 8;
 // Packing one element costs about this many multiply-adds of micro-kernel time (used to choose the split).
 constexpr double kPackCostPerElement = 8;
 
@@ -106,6 +109,12 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
                            nullptr,
                            epi ? epi->activation : Activation::Linear,
                            epi ? epi->alpha : 0.f};
+      const float* gate = epi ? epi->gate : nullptr;
+      if (gate) {
+        store.ld_gate = epi->ld_gate;
+        store.gate_activation = epi->gate_activation;
+        store.gate_slope = epi->gate_slope;
+      }
       if (!b_in_place) K.pack_b(b_at(P, pc, jc), P.ldb, P.trans_b, kc, nc, bp);
       for (size_t ic = i0; ic < i1; ic += mc_max) {
         const size_t mc = std::min(mc_max, i1 - ic);
@@ -116,6 +125,7 @@ void run_block(const cpu::GemmKernels& K, const Problem& P, size_t i0, size_t i1
           const float* b_panel = b_in_place ? b_at(P, pc, jc + jr) : bp + jr * kc;
           for (size_t ir = 0; ir < mc; ir += mr) {
             const float* a_panel = a_in_place ? a_at(P, ic + ir, pc) : ap + ir * kc;
+            store.gate = gate ? gate + (ic + ir) * epi->ld_gate + jc + jr : nullptr;
             K.micro(kc, a_panel, a_in_place ? P.lda : mr, b_panel, b_in_place ? P.ldb : nr, !b_in_place,
                     P.c + (ic + ir) * P.ldc + jc + jr, P.ldc, std::min(mr, mc - ir), n_eff, store);
           }
@@ -134,6 +144,10 @@ void scale_only(const Problem& P) {
       if (P.epilogue) {
         if (P.epilogue->bias) v += P.epilogue->bias[j];
         v = activation_forward(P.epilogue->activation, v, P.epilogue->alpha);
+        if (P.epilogue->gate) {
+          v *= activation_derivative_from_output(P.epilogue->gate_activation, P.epilogue->gate[i * P.epilogue->ld_gate + j],
+                                                 P.epilogue->gate_slope);
+        }
       }
       row[j] = v;
     }
@@ -177,10 +191,11 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
     scale_only(P);
     return;
   }
-  if (n == 1 && m > 1 && ldc == 1) {
+  if (n == 1 && m > 1 && ldc == 1 && !(epilogue && epilogue->gate)) {
     // A matrix-vector product would fill 1 of every 16+ columns of each tile. Its transpose, the 1×m row
     // Cᵀ = op(B)ᵀ·op(A)ᵀ, fills whole tiles and is stored exactly where C is (ldc == 1). Per element it is
-    // the same sum of the same products in the same order, so the result is bit-identical.
+    // the same sum of the same products in the same order, so the result is bit-identical. (A gated
+    // epilogue reads its gate by C's layout, so it keeps the column form.)
     std::vector<float> bias_row;
     GemmEpilogue row_epilogue;
     if (epilogue) {
@@ -198,7 +213,7 @@ void gemm_f32_with(const cpu::GemmKernels& kernels, Transpose trans_a, Transpose
   ComputePool& pool = ComputePool::instance();
   const size_t threads = pool.threads();
   // In double: m·n·k can exceed 64 bits for shapes the caller's memory could never hold, but this must not wrap.
-  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k + kStoreCost);
   if (threads <= 1 || work < static_cast<double>(kParallelMinWork)) {
     run_block(kernels, P, 0, m, 0, n);
     return;

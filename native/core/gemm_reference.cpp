@@ -2,6 +2,7 @@
 // is checked against.
 #include <cmath>
 
+#include "core/activations.h"
 #include "core/gemm.h"
 
 namespace reckit {
@@ -32,6 +33,10 @@ void gemm_f32_reference(Transpose trans_a, Transpose trans_b, size_t m, size_t n
       if (epilogue) {
         if (epilogue->bias) value += epilogue->bias[j];
         value = apply_activation_reference(epilogue->activation, value, epilogue->alpha);
+        if (epilogue->gate) {
+          value *= activation_derivative_from_output(epilogue->gate_activation, epilogue->gate[i * epilogue->ld_gate + j],
+                                                     epilogue->gate_slope);
+        }
       }
       c[i * ldc + j] = value;
     }

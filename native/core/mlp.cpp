@@ -137,14 +137,20 @@ void Mlp::forward(const float* x, size_t rows, MlpWorkspace& ws) const {
 void Mlp::backward(const float* x, MlpWorkspace& ws, const float* grad_out, float* grad_input, bool param_grads,
                    bool accumulate) {
   const size_t rows = ws.rows;
-  const float* upstream = grad_out;  // dL/d(output of layer l)
+  {
+    // dL/dz of the top layer = dL/dy ⊙ act'(y). The derivative comes from the stored output y = act(z), so
+    // forward never keeps z. Element-wise, so the split never changes a bit.
+    const LayerSpec& s = layers_.back();
+    const float* out = ws.acts.back().data();
+    float* delta = ws.delta.data();
+    parallel_elements(rows * s.units, [&](size_t begin, size_t end) {
+      multiply_by_derivative(s.activation, s.slope, grad_out + begin, out + begin, delta + begin, end - begin);
+    });
+  }
   for (size_t li = layers_.size(); li-- > 0;) {
     const LayerSpec& s = layers_[li];
     const size_t k = layer_in(li), n = s.units;
-    const float* out = ws.acts[li].data();
-    float* delta = ws.delta.data();  // dL/dz of this layer
-    // The derivative comes from the stored output y = act(z), so forward never keeps z.
-    multiply_by_derivative(s.activation, s.slope, upstream, out, delta, rows * n);
+    const float* delta = ws.delta.data();  // dL/dz of this layer
     const float* in = li == 0 ? x : ws.acts[li - 1].data();
     if (param_grads) {
       // dW = inᵀ · delta, db = column sums of delta.
@@ -163,14 +169,19 @@ void Mlp::backward(const float* x, MlpWorkspace& ws, const float* grad_out, floa
       });
     }
     if (li == 0 && grad_input == nullptr) break;
-    // dL/d(input of this layer) = delta · Wᵀ, into `carry` (or the caller's buffer for layer 0).
+    // dL/d(input of this layer) = delta · Wᵀ, into `carry` (or the caller's buffer for layer 0). Below the
+    // first layer, the GEMM's gate turns it straight into the layer below's dL/dz: ⊙ act'(its output).
     float* target = li == 0 ? grad_input : ws.carry.data();
-    gemm_f32(Transpose::No, Transpose::Yes, rows, k, n, 1.f, delta, n, params_.data() + weight_offset(li), n, 0.f,
-             target, k);
-    if (li > 0) {
-      std::swap(ws.carry, ws.delta);  // next layer's upstream is this carry; delta is free again
-      upstream = ws.delta.data();
+    GemmEpilogue gate;
+    if (li > 0 && layers_[li - 1].activation != Activation::Linear) {
+      gate.gate = ws.acts[li - 1].data();
+      gate.ld_gate = k;
+      gate.gate_activation = layers_[li - 1].activation;
+      gate.gate_slope = layers_[li - 1].slope;
     }
+    gemm_f32(Transpose::No, Transpose::Yes, rows, k, n, 1.f, delta, n, params_.data() + weight_offset(li), n, 0.f,
+             target, k, gate.gate ? &gate : nullptr);
+    if (li > 0) std::swap(ws.carry, ws.delta);  // the layer below's delta is this carry; delta is free again
   }
 }
 
@@ -231,6 +242,7 @@ void philox_permutation(uint32_t* out, size_t n, uint64_t seed, uint64_t stream)
 
 std::vector<double> train_mlp(Mlp& mlp, const float* x, const float* y, size_t rows, const TrainOptions& options,
                               const std::atomic<bool>* cancel, const EpochCallback& on_epoch) {
+  if (options.device) return train_mlp_device(mlp, x, y, rows, options, cancel, on_epoch);
   const size_t in = mlp.input_dim(), out = mlp.output_dim();
   const size_t batch = std::min(options.batch_size, rows);
   MlpWorkspace ws;

@@ -111,6 +111,9 @@ struct TrainOptions {
   OptimizerConfig optimizer;
   bool shuffle = true;
   uint64_t seed = 0;  // shuffling order: Philox (seed, epoch)
+  // Train on the CUDA device (core/mlp_device.cpp): the same mini-batches in the same order; parameters and
+  // optimizer state stay on the device during the run and are copied back after every epoch (and on abort).
+  bool device = false;
 };
 
 // Called after each epoch with (epoch index, mean loss); returning false stops after that epoch.
@@ -121,6 +124,10 @@ using EpochCallback = std::function<bool(size_t epoch, double loss)>;
 // the updates of every whole mini-batch done so far.
 std::vector<double> train_mlp(Mlp& mlp, const float* x, const float* y, size_t rows, const TrainOptions& options,
                               const std::atomic<bool>* cancel, const EpochCallback& on_epoch);
+
+// train_mlp's device path (core/mlp_device.cpp); throws NoDevice when CUDA is not usable.
+std::vector<double> train_mlp_device(Mlp& mlp, const float* x, const float* y, size_t rows, const TrainOptions& options,
+                                     const std::atomic<bool>* cancel, const EpochCallback& on_epoch);
 
 // Fisher-Yates permutation of [0, n) from Philox (seed, stream): the same order on every machine.
 void philox_permutation(uint32_t* out, size_t n, uint64_t seed, uint64_t stream);

@@ -21,7 +21,8 @@ struct GemmBlocking {
 };
 
 // How the micro-kernel stores its tile: C = alpha·acc + beta·C (C not read when load_c is false), then
-// when `epilogue` is set: C = act(C + bias[j]) (bias already offset to the tile's first column, or null).
+// when `epilogue` is set: C = act(C + bias[j]) (bias already offset to the tile's first column, or null)
+// and, when `gate` is also set, C *= gate_activation'(gate[i·ld_gate + j]) (gate offset to the tile).
 struct GemmStore {
   float alpha;
   float beta;
@@ -30,6 +31,10 @@ struct GemmStore {
   const float* bias;
   Activation activation;
   float slope;
+  const float* gate = nullptr;
+  size_t ld_gate = 0;
+  Activation gate_activation = Activation::Linear;
+  float gate_slope = 0.f;
 };
 
 // Multiplies an A panel by a B panel over `kc` steps and stores rows [0, m_eff) × columns [0, n_eff) of

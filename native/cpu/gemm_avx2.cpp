@@ -42,8 +42,24 @@ inline void transpose8(__m256 r[8]) {
   }
 }
 
+// act'(y) from the activation's output y, lane by lane as activation_derivative_from_output computes it
+// (relu/leaky_relu: y > 0 is false for NaN, as in the scalar form).
+inline __m256 derivative_from_output(__m256 y, Activation act, float slope) {
+  const __m256 one = _mm256_set1_ps(1.f);
+  switch (act) {
+    case Activation::Linear: return one;
+    case Activation::Relu: return _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), one);
+    case Activation::LeakyRelu:
+      return _mm256_blendv_ps(_mm256_set1_ps(slope), one, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+    case Activation::Tanh: return _mm256_sub_ps(one, _mm256_mul_ps(y, y));
+    case Activation::Sigmoid: return _mm256_mul_ps(y, _mm256_sub_ps(one, y));
+  }
+  return one;
+}
+
+// `gate`: the tile row's gate values for these lanes (null: no gate); read only in the epilogue.
 template <bool FULL>
-inline void store8(float* c, const float* bias, __m256 acc, __m256i m, const GemmStore& s) {
+inline void store8(float* c, const float* bias, const float* gate, __m256 acc, __m256i m, const GemmStore& s) {
   __m256 v = _mm256_mul_ps(_mm256_set1_ps(s.alpha), acc);
   if (s.load_c) {
     const __m256 old = FULL ? _mm256_loadu_ps(c) : _mm256_maskload_ps(c, m);
@@ -52,6 +68,10 @@ inline void store8(float* c, const float* bias, __m256 acc, __m256i m, const Gem
   if (s.epilogue) {
     if (bias) v = _mm256_add_ps(v, FULL ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m));
     v = avx2_math::activate(v, s.activation, s.slope);
+    if (gate) {
+      const __m256 y = FULL ? _mm256_loadu_ps(gate) : _mm256_maskload_ps(gate, m);
+      v = _mm256_mul_ps(v, derivative_from_output(y, s.gate_activation, s.gate_slope));
+    }
   }
   if (FULL) _mm256_storeu_ps(c, v);
   else _mm256_maskstore_ps(c, m, v);
@@ -90,8 +110,9 @@ void micro(size_t kc, const float* a, size_t a_step, const float* b, size_t b_st
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       const float* bias = s.bias ? s.bias + 8 * v : nullptr;
-      if (v < NV - 1 || tail >= 8) store8<true>(row + 8 * v, bias, acc[i][v], full, s);
-      else store8<false>(row + 8 * v, bias, acc[i][v], last, s);
+      const float* gate = s.gate ? s.gate + static_cast<size_t>(i) * s.ld_gate + 8 * v : nullptr;
+      if (v < NV - 1 || tail >= 8) store8<true>(row + 8 * v, bias, gate, acc[i][v], full, s);
+      else store8<false>(row + 8 * v, bias, gate, acc[i][v], last, s);
     }
   }
 }

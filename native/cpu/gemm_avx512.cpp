@@ -50,13 +50,30 @@ inline void transpose16(__m512 r[16]) {
   }
 }
 
-// Stores one 16-wide piece of a row through the epilogue; `m` masks the valid columns.
-inline void store16(float* c, const float* bias, __m512 acc, __mmask16 m, const GemmStore& s) {
+// act'(y) from the activation's output y, lane by lane as activation_derivative_from_output computes it
+// (relu/leaky_relu: y > 0 is false for NaN, as in the scalar form).
+inline __m512 derivative_from_output(__m512 y, Activation act, float slope) {
+  const __m512 one = _mm512_set1_ps(1.f);
+  switch (act) {
+    case Activation::Linear: return one;
+    case Activation::Relu: return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), one);
+    case Activation::LeakyRelu:
+      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(slope), one);
+    case Activation::Tanh: return _mm512_sub_ps(one, _mm512_mul_ps(y, y));
+    case Activation::Sigmoid: return _mm512_mul_ps(y, _mm512_sub_ps(one, y));
+  }
+  return one;
+}
+
+// Stores one 16-wide piece of a row through the epilogue; `m` masks the valid columns. `gate`: the row's
+// gate values for these columns (null: no gate).
+inline void store16(float* c, const float* bias, const float* gate, __m512 acc, __mmask16 m, const GemmStore& s) {
   __m512 v = _mm512_mul_ps(_mm512_set1_ps(s.alpha), acc);
   if (s.load_c) v = _mm512_fmadd_ps(_mm512_set1_ps(s.beta), _mm512_maskz_loadu_ps(m, c), v);
   if (s.epilogue) {
     if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias));
     v = avx512_math::activate(v, s.activation, s.slope);
+    if (gate) v = _mm512_mul_ps(v, derivative_from_output(_mm512_maskz_loadu_ps(m, gate), s.gate_activation, s.gate_slope));
   }
   _mm512_mask_storeu_ps(c, m, v);
 }
@@ -93,7 +110,9 @@ void micro(size_t kc, const float* a, size_t a_step, const float* b, size_t b_st
     float* row = c + static_cast<size_t>(i) * ldc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      store16(row + 16 * v, s.bias ? s.bias + 16 * v : nullptr, acc[i][v], v == NV - 1 ? last : 0xFFFF, s);
+      store16(row + 16 * v, s.bias ? s.bias + 16 * v : nullptr,
+              s.gate ? s.gate + static_cast<size_t>(i) * s.ld_gate + 16 * v : nullptr, acc[i][v],
+              v == NV - 1 ? last : 0xFFFF, s);
     }
   }
 }

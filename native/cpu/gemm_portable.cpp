@@ -23,6 +23,7 @@ inline void store_tile(const float (&acc)[kMR][kNR], size_t m_eff, size_t n_eff,
       if (s.epilogue) {
         if (s.bias) v += s.bias[j];
         v = activation_forward(s.activation, v, s.slope);
+        if (s.gate) v *= activation_derivative_from_output(s.gate_activation, s.gate[i * s.ld_gate + j], s.gate_slope);
       }
       row[j] = v;
     }

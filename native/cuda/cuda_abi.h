@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECKIT_CUDA_ABI_VERSION 2
+#define RECKIT_CUDA_ABI_VERSION 3
 
 #if defined(RECKIT_CUDA_LIBRARY_BUILD)
 #define RECKIT_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
@@ -89,3 +89,95 @@ typedef int (*reckit_cuda_loss_f32_fn)(int kind, const float* z, const float* y,
 typedef int (*reckit_cuda_adam_f32_fn)(float* params, const float* grads, float* m, float* v, size_t n, float lr,
                                        float beta1, float beta2, float eps, float weight_decay, uint64_t step,
                                        char* message, size_t message_size);
+
+/* ---- index: a device-resident CosineIndex (ABI 3) ----------------------------------------------------------
+ * An opaque handle holding one index's scanned matrix on the device: `rows` rows of `stride` elements (the
+ * first `dim` meaningful, the rest zero) in `dtype`, the per-row scales (i8 only) and the caller ids of the rows
+ * (for the tie-break). Created from host memory through a pinned staging buffer; immutable afterwards (the addon
+ * re-creates it when the CPU index changed). Searches on one handle are serialized by the library. */
+typedef struct reckit_cuda_index reckit_cuda_index;
+#define RECKIT_CUDA_DTYPE_F32 0
+#define RECKIT_CUDA_DTYPE_BF16 1
+#define RECKIT_CUDA_DTYPE_F16 2
+#define RECKIT_CUDA_DTYPE_I8 3 /* value = scales[row] * int8 */
+typedef int (*reckit_cuda_index_create_fn)(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
+                                           const float* scales, const uint64_t* row_ids, reckit_cuda_index** out,
+                                           char* message, size_t message_size);
+/* Frees the handle's device memory (null: nothing). */
+typedef void (*reckit_cuda_index_destroy_fn)(reckit_cuda_index* index);
+/* The k best eligible rows by inner product for each of n queries (n x stride floats, prepared by the caller:
+ * normalized for cosine, zero padding), in the order "higher score, then smaller row_ids[row]". A row is
+ * eligible unless its bit is set in `blocked` ((rows + 63) / 64 words, bit r of word r / 64; null: none) or it
+ * is among the query's excluded rows exclude_rows[exclude_offsets[i] .. exclude_offsets[i + 1]) (sorted
+ * ascending; exclude_offsets null: none). Eligibility is decided inside the scan, so k results come back
+ * whenever k eligible rows exist. rows_out / scores_out are n x k; missing slots get row 0xFFFFFFFF and score
+ * -inf. k <= RECKIT_CUDA_TOPK_MAX_K; slice_rows as for topk_f32 (0 = automatic). */
+typedef int (*reckit_cuda_index_search_fn)(reckit_cuda_index* index, const float* queries, size_t n, size_t k,
+                                           const uint32_t* exclude_rows, const uint64_t* exclude_offsets,
+                                           const uint64_t* blocked, size_t slice_rows, uint32_t* rows_out,
+                                           float* scores_out, char* message, size_t message_size);
+/* Device bytes held by the handle. */
+typedef size_t (*reckit_cuda_index_bytes_fn)(const reckit_cuda_index* index);
+/* ---- tables and models: device-resident objects ---------------------------------------------------------
+ * A reckit_cuda_table holds an EmbeddingTable's rows (rows x dim floats) and its optimizer state on the device;
+ * batches travel through the table's pinned staging buffer. Calls on one table are serialized by the library. */
+typedef struct reckit_cuda_table reckit_cuda_table;
+
+/* A device table holding a copy of weights (rows x dim); *out receives it. */
+typedef int (*reckit_cuda_table_create_fn)(const float* weights, size_t rows, size_t dim, reckit_cuda_table** out,
+                                           char* message, size_t message_size);
+typedef void (*reckit_cuda_table_destroy_fn)(reckit_cuda_table* table);
+/* Overwrites rows [first_row, first_row + count) with weights (count x dim). */
+typedef int (*reckit_cuda_table_write_fn)(reckit_cuda_table* table, size_t first_row, size_t count,
+                                          const float* weights, char* message, size_t message_size);
+/* Replaces the optimizer state: optimizer -1 none (frees it), 0 SGD (none), 1 Adagrad (a), 2 Adam (a, b, steps);
+ * a / b are rows x dim, steps rows; a null array means zeros. Nothing changes when an allocation fails. */
+typedef int (*reckit_cuda_table_set_state_fn)(reckit_cuda_table* table, int optimizer, const float* a,
+                                              const float* b, const uint32_t* steps, char* message,
+                                              size_t message_size);
+/* Copies the rows and the state to the host; each null destination is skipped (a state the table does not hold
+ * is RECKIT_CUDA_INVALID). */
+typedef int (*reckit_cuda_table_read_fn)(reckit_cuda_table* table, float* weights, float* a, float* b,
+                                         uint32_t* steps, char* message, size_t message_size);
+/* Pooled lookup of the resident rows (reckit_cuda_embedding_bag's contract). */
+typedef int (*reckit_cuda_table_bag_fn)(reckit_cuda_table* table, const uint32_t* ids, size_t n,
+                                        const uint32_t* offsets, size_t bags, const float* weights, int mode,
+                                        float* out, char* message, size_t message_size);
+/* The sparse backward of a bag against the resident rows, every mode: sum / mean as
+ * reckit_cuda_embedding_bag_backward; max sends element d of bag b's gradient to the first position holding the
+ * bag's maximum (the CPU's tie rule). weight_grads_out (n, or null) receives d out / d weights[i]. */
+typedef int (*reckit_cuda_table_backward_fn)(reckit_cuda_table* table, const uint32_t* ids, size_t n,
+                                             const uint32_t* offsets, size_t bags, const float* weights, int mode,
+                                             const float* grad_out, uint32_t* rows_out, float* grads_out,
+                                             float* weight_grads_out, size_t* touched, char* message,
+                                             size_t message_size);
+/* The fused sparse optimizer step on the resident rows and state (reckit_cuda_embedding_sparse_step's update,
+ * every pooling mode). A stateful optimizer creates zero state on first use; state of another optimizer is
+ * RECKIT_CUDA_INVALID. weight_grads_out as above, computed before the update. On failure nothing changed. */
+typedef int (*reckit_cuda_table_step_fn)(reckit_cuda_table* table, int optimizer, float lr, float weight_decay,
+                                         float eps, float beta1, float beta2, const uint32_t* ids, size_t n,
+                                         const uint32_t* offsets, size_t bags, const float* weights, int mode,
+                                         const float* grad_out, float* weight_grads_out, size_t* touched,
+                                         char* message, size_t message_size);
+
+/* A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then b
+ * [out]), its optimizer state and its activations on the device while it trains. activations[l]: 0 linear,
+ * 1 relu, 2 leaky_relu (slopes[l]), 3 tanh, 4 sigmoid. */
+typedef struct reckit_cuda_mlp reckit_cuda_mlp;
+typedef int (*reckit_cuda_mlp_create_fn)(size_t input, size_t layers, const size_t* units, const int* activations,
+                                         const float* slopes, const float* params, reckit_cuda_mlp** out,
+                                         char* message, size_t message_size);
+typedef void (*reckit_cuda_mlp_destroy_fn)(reckit_cuda_mlp* mlp);
+/* Replaces the optimizer state (each array has the parameters' length; null: none held). */
+typedef int (*reckit_cuda_mlp_set_state_fn)(reckit_cuda_mlp* mlp, const float* adam_m, const float* adam_v,
+                                            const float* velocity, char* message, size_t message_size);
+/* Copies the parameters and the state to the host; null destinations are skipped, a state not held is zeros. */
+typedef int (*reckit_cuda_mlp_read_fn)(reckit_cuda_mlp* mlp, float* params, float* adam_m, float* adam_v,
+                                       float* velocity, char* message, size_t message_size);
+/* One mini-batch as core/mlp.cpp's train_mlp does it: forward, the mean loss (0 BCE with logits, 1 MSE) and its
+ * gradient, backward, then the update (optimizer 0: Adam step adam_step (1-based); 1: SGD with momentum).
+ * *loss_out receives the batch's mean loss. */
+typedef int (*reckit_cuda_mlp_train_batch_fn)(reckit_cuda_mlp* mlp, const float* x, const float* y, size_t rows,
+                                              int loss, int optimizer, float lr, float beta1, float beta2, float eps,
+                                              float momentum, float weight_decay, uint64_t adam_step,
+                                              double* loss_out, char* message, size_t message_size);

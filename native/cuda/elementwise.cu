@@ -4,6 +4,7 @@
 #include "core/losses.h"
 #include "core/optimizers.h"
 #include "cuda/cuda_common.h"
+#include "cuda/training_launch.h"
 
 namespace {
 
@@ -54,6 +55,30 @@ __global__ void __launch_bounds__(kThreads) adam_kernel(reckit::AdamStep step, f
 }
 
 }  // namespace
+
+namespace reckit::cuda {
+
+double device_loss_sum(int kind, const float* z, const float* y, size_t n, float* grad, float scale) {
+  if (n == 0) return 0.0;
+  const unsigned blocks = blocks_for(n, kLossThreads) < kMaxLossBlocks ? blocks_for(n, kLossThreads) : kMaxLossBlocks;
+  DeviceBuffer<double> partial(blocks, "cudaMalloc(partial sums)");
+  DeviceBuffer<double> total(1, "cudaMalloc(total)");
+  RECKIT_LAUNCH(loss_kernel, blocks, kLossThreads, 0, nullptr, kind, z, y, n, grad, scale, partial.get());
+  check_launch("loss_kernel");
+  RECKIT_LAUNCH(sum_partials_kernel, 1, kLossThreads, 0, nullptr, partial.get(), blocks, total.get());
+  check_launch("sum_partials_kernel");
+  double sum = 0.0;
+  total.copy_to_host(&sum, 1);
+  return sum;
+}
+
+void launch_adam(const reckit::AdamStep& step, float* p, const float* g, float* m, float* v, size_t n) {
+  if (n == 0) return;
+  RECKIT_LAUNCH(adam_kernel, blocks_for(n, kThreads), kThreads, 0, nullptr, step, p, g, m, v, n);
+  check_launch("adam_kernel");
+}
+
+}  // namespace reckit::cuda
 
 RECKIT_CUDA_EXPORT int reckit_cuda_loss_f32(int kind, const float* z, const float* y, size_t n, float* grad_out,
                                             float scale, double* mean_out, char* message, size_t message_size) {

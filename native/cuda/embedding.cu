@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cuda/cuda_common.h"
+#include "cuda/embedding_segments.h"
 
 namespace {
 
@@ -32,6 +33,18 @@ __global__ void __launch_bounds__(kThreads) embedding_bag_kernel(const float* __
 }
 
 }  // namespace
+
+namespace reckit::cuda {
+
+void launch_embedding_bag(const float* table, size_t dim, const DeviceBatch& batch, float* out) {
+  if (batch.bags == 0) return;
+  const dim3 grid(static_cast<unsigned>(batch.bags), blocks_for(dim, kThreads));
+  RECKIT_LAUNCH(embedding_bag_kernel, grid, kThreads, 0, nullptr, table, dim, batch.ids, batch.n, batch.offsets,
+                batch.bags, batch.weights, batch.mode, out);
+  check_launch("embedding_bag_kernel");
+}
+
+}  // namespace reckit::cuda
 
 RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag(const float* table, size_t rows, size_t dim, const uint32_t* ids,
                                                  size_t n, const uint32_t* offsets, size_t bags, const float* weights,

@@ -1,4 +1,4 @@
-// The sparse backward of pooled embedding lookups on the GPU, deterministic: no float atomics. Positions are
+// The sparse backward of pooled embedding lookups on the GPU (every mode), deterministic: no float atomics. Positions are
 // sorted by (row, position) — a bitonic sort of 64-bit keys, so equal rows keep position order — then each
 // run of equal rows is one segment, summed in position order by a block per (segment, 128 dims). The result
 // is the CPU's contract (core/embedding_table.h): touched rows ascending, each once. The fused sparse
@@ -7,6 +7,7 @@
 
 #include "core/embedding_optimizers.h"
 #include "cuda/cuda_common.h"
+#include "cuda/embedding_segments.h"
 
 namespace {
 
@@ -80,8 +81,8 @@ __device__ __forceinline__ size_t bag_of(const unsigned* offsets, size_t bags, s
 // grid: (segments, dim blocks). grads[s][d] = Σ over the segment's positions, in order, of grad_out[bag][d] · w.
 __global__ void __launch_bounds__(kSumThreads) segment_sum_kernel(
     const unsigned long long* keys, size_t n, const unsigned* segment_start, const unsigned* touched,
-    const unsigned* offsets, size_t bags, const float* weights, int mode, const float* grad_out, size_t dim,
-    float* grads) {
+    const unsigned* offsets, size_t bags, const float* weights, int mode, const float* grad_out,
+    const unsigned* argmax, size_t dim, float* grads) {
   const size_t s = blockIdx.x;
   const size_t d = static_cast<size_t>(blockIdx.y) * blockDim.x + threadIdx.x;
   if (s >= *touched || d >= dim) return;
@@ -95,71 +96,64 @@ __global__ void __launch_bounds__(kSumThreads) segment_sum_kernel(
       const size_t length = (bag + 1 < bags ? offsets[bag + 1] : n) - offsets[bag];
       scale /= static_cast<float>(length);
     }
+    // max: only the position that won (bag, d) in the forward receives the element's gradient.
+    if (mode == 2 && argmax[bag * dim + d] != position) continue;
     acc += grad_out[bag * dim + d] * scale;
   }
   grads[s * dim + d] = acc;
+}
+
+// grid: (bags, dim blocks). The first position of the bag holding the maximum of w_i * T[ids[i]][d]: the
+// same comparisons in the same order as the CPU (core/embedding_table_train.cpp), so ties go the same way.
+__global__ void __launch_bounds__(kSumThreads) bag_argmax_kernel(const float* __restrict__ table, size_t dim,
+                                                                 const unsigned* __restrict__ ids, size_t n,
+                                                                 const unsigned* __restrict__ offsets, size_t bags,
+                                                                 const float* __restrict__ weights,
+                                                                 unsigned* __restrict__ argmax) {
+  const size_t b = blockIdx.x;
+  const size_t d = static_cast<size_t>(blockIdx.y) * blockDim.x + threadIdx.x;
+  if (d >= dim) return;
+  const size_t begin = offsets ? offsets[b] : b;
+  const size_t end = offsets ? (b + 1 < bags ? offsets[b + 1] : n) : b + 1;
+  float best = 0.0f;
+  unsigned arg = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const float v = table[static_cast<size_t>(ids[i]) * dim + d];
+    const float x = weights ? weights[i] * v : v;
+    if (i == begin || x > best) {
+      best = x;
+      arg = static_cast<unsigned>(i);
+    }
+  }
+  if (end > begin) argmax[b * dim + d] = arg;
+}
+
+// A thread per position: d out[bag] / d w_i = <grad_out[bag], T[ids[i]]> (max: only the elements it won;
+// mean: / the bag's length), summed in double over d in order like the CPU.
+__global__ void __launch_bounds__(kThreads) weight_grads_kernel(const float* __restrict__ table, size_t dim,
+                                                                const unsigned* __restrict__ ids, size_t n,
+                                                                const unsigned* __restrict__ offsets, size_t bags,
+                                                                int mode, const float* __restrict__ grad_out,
+                                                                const unsigned* __restrict__ argmax,
+                                                                float* __restrict__ out) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const size_t bag = offsets ? bag_of(offsets, bags, i) : i;
+  const float* row = table + static_cast<size_t>(ids[i]) * dim;
+  const float* g = grad_out + bag * dim;
+  double acc = 0;
+  for (size_t d = 0; d < dim; ++d) {
+    if (mode == 2 && argmax[bag * dim + d] != i) continue;
+    acc += static_cast<double>(g[d]) * row[d];
+  }
+  if (mode == 1 && offsets) acc /= static_cast<double>((bag + 1 < bags ? offsets[bag + 1] : n) - offsets[bag]);
+  out[i] = static_cast<float>(acc);
 }
 
 size_t next_power_of_two(size_t n) {
   size_t p = 1;
   while (p < n) p *= 2;
   return p;
-}
-
-// The one validation pass over a batch, before anything is copied (the kernels trust their input).
-void validate_batch(size_t rows, size_t dim, const uint32_t* ids, size_t n, const uint32_t* offsets, size_t bags,
-                    int mode) {
-  using reckit::cuda::invalid;
-  if (mode != 0 && mode != 1) invalid("the CUDA backward takes sum (0) or mean (1) bags; max runs on the CPU");
-  if (dim == 0) invalid("dim must be positive");
-  if (!offsets && bags != n) invalid("without offsets every id is a bag: bags must equal n");
-  if (n >= 0xFFFFFFFFu) invalid("too many positions for 32-bit position numbers");
-  for (size_t i = 0; i < n; ++i)
-    if (ids[i] >= rows) invalid("ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not a row");
-  if (offsets) {
-    for (size_t b = 0; b < bags; ++b) {
-      if ((b == 0 && offsets[0] != 0) || (b > 0 && offsets[b] < offsets[b - 1]) || offsets[b] > n)
-        invalid("offsets must start at 0, be non-decreasing and at most n (offsets[" + std::to_string(b) + "])");
-    }
-  }
-}
-
-// The summed gradient of every touched row (n > 0): segment_row[s] (rows ascending) and grads[s x dim] for
-// s < count, the count also left on the device in `touched`. Returns the count.
-unsigned segment_gradients(size_t dim, const uint32_t* ids, size_t n, const uint32_t* offsets, size_t bags,
-                           const float* weights, int mode, const float* grad_out,
-                           reckit::cuda::DeviceBuffer<unsigned>& segment_row,
-                           reckit::cuda::DeviceBuffer<unsigned>& touched, reckit::cuda::DeviceBuffer<float>& grads) {
-  using namespace reckit::cuda;
-  const size_t padded = next_power_of_two(n);
-  DeviceBuffer<uint32_t> d_ids(ids, n, "cudaMalloc(ids)");
-  DeviceBuffer<uint32_t> d_offsets(offsets, offsets ? bags : 0, "cudaMalloc(offsets)");
-  DeviceBuffer<float> d_weights(weights, weights ? n : 0, "cudaMalloc(weights)");
-  DeviceBuffer<float> d_grad_out(grad_out, bags * dim, "cudaMalloc(grad_out)");
-  DeviceBuffer<unsigned long long> keys(padded, "cudaMalloc(keys)");
-  DeviceBuffer<unsigned> segment_start(n, "cudaMalloc(segments)");
-  RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, d_ids.get(), n, padded,
-                keys.get());
-  check_launch("make_keys_kernel");
-  for (size_t size = 2; size <= padded; size *= 2) {
-    for (size_t stride = size / 2; stride > 0; stride /= 2) {
-      RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, keys.get(), padded, size,
-                    stride);
-      check_launch("bitonic_step_kernel");
-    }
-  }
-  RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, keys.get(), n, segment_start.get(), segment_row.get(),
-                touched.get());
-  check_launch("segments_kernel");
-  unsigned count = 0;
-  touched.copy_to_host(&count, 1);
-  if (count == 0 || count > n) throw Failure{RECKIT_CUDA_FAILED, "segments_kernel: bad segment count"};
-  const dim3 grid(count, blocks_for(dim, kSumThreads));
-  RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, keys.get(), n, segment_start.get(), touched.get(),
-                offsets ? d_offsets.get() : nullptr, bags, weights ? d_weights.get() : nullptr, mode, d_grad_out.get(),
-                dim, grads.get());
-  check_launch("segment_sum_kernel");
-  return count;
 }
 
 // grid: (segments, dim blocks). One optimizer update per touched row and element, with the row's summed
@@ -192,6 +186,112 @@ __global__ void __launch_bounds__(kThreads) increment_steps_kernel(const unsigne
 
 }  // namespace
 
+namespace reckit::cuda {
+
+void validate_batch(size_t rows, size_t dim, const uint32_t* ids, size_t n, const uint32_t* offsets, size_t bags,
+                    int mode, bool allow_max) {
+  if (mode < 0 || mode > 2 || (mode == 2 && !allow_max))
+    invalid(allow_max ? "mode must be 0 (sum), 1 (mean) or 2 (max)"
+                      : "this entry point takes sum (0) or mean (1) bags; max needs the resident table");
+  if (dim == 0) invalid("dim must be positive");
+  if (!offsets && bags != n) invalid("without offsets every id is a bag: bags must equal n");
+  if (n >= 0xFFFFFFFFu) invalid("too many positions for 32-bit position numbers");
+  if (bags > 0x7FFFFFFFu) invalid("too many bags in one call");
+  for (size_t i = 0; i < n; ++i)
+    if (ids[i] >= rows) invalid("ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is not a row");
+  if (offsets) {
+    for (size_t b = 0; b < bags; ++b) {
+      if ((b == 0 && offsets[0] != 0) || (b > 0 && offsets[b] < offsets[b - 1]) || offsets[b] > n)
+        invalid("offsets must start at 0, be non-decreasing and at most n (offsets[" + std::to_string(b) + "])");
+    }
+  }
+}
+
+void bag_argmax(const float* table, size_t dim, const DeviceBatch& batch, unsigned* argmax) {
+  if (batch.bags == 0) return;
+  const dim3 grid(static_cast<unsigned>(batch.bags), blocks_for(dim, kSumThreads));
+  RECKIT_LAUNCH(bag_argmax_kernel, grid, kSumThreads, 0, nullptr, table, dim, batch.ids, batch.n, batch.offsets,
+                batch.bags, batch.weights, argmax);
+  check_launch("bag_argmax_kernel");
+}
+
+void weight_gradients(const float* table, size_t dim, const DeviceBatch& batch, float* out) {
+  if (batch.n == 0) return;
+  RECKIT_LAUNCH(weight_grads_kernel, blocks_for(batch.n, kThreads), kThreads, 0, nullptr, table, dim, batch.ids,
+                batch.n, batch.offsets, batch.bags, batch.mode, batch.grad_out, batch.argmax, out);
+  check_launch("weight_grads_kernel");
+}
+
+unsigned segment_gradients(size_t dim, const DeviceBatch& batch, DeviceBuffer<unsigned>& segment_row,
+                           DeviceBuffer<unsigned>& touched, DeviceBuffer<float>& grads) {
+  const size_t n = batch.n;
+  const size_t padded = next_power_of_two(n);
+  DeviceBuffer<unsigned long long> keys(padded, "cudaMalloc(keys)");
+  DeviceBuffer<unsigned> segment_start(n, "cudaMalloc(segments)");
+  RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, batch.ids, n, padded,
+                keys.get());
+  check_launch("make_keys_kernel");
+  for (size_t size = 2; size <= padded; size *= 2) {
+    for (size_t stride = size / 2; stride > 0; stride /= 2) {
+      RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, keys.get(), padded, size,
+                    stride);
+      check_launch("bitonic_step_kernel");
+    }
+  }
+  RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, keys.get(), n, segment_start.get(), segment_row.get(),
+                touched.get());
+  check_launch("segments_kernel");
+  unsigned count = 0;
+  touched.copy_to_host(&count, 1);
+  if (count == 0 || count > n) throw Failure{RECKIT_CUDA_FAILED, "segments_kernel: bad segment count"};
+  const dim3 grid(count, blocks_for(dim, kSumThreads));
+  RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, keys.get(), n, segment_start.get(), touched.get(),
+                batch.offsets, batch.bags, batch.weights, batch.mode, batch.grad_out, batch.argmax, dim, grads.get());
+  check_launch("segment_sum_kernel");
+  return count;
+}
+
+void sparse_update(const DeviceBuffer<unsigned>& segment_row, const DeviceBuffer<unsigned>& touched, unsigned count,
+                   const DeviceBuffer<float>& grads, size_t dim, float* table, float* state_a, float* state_b,
+                   unsigned* steps, int optimizer, float lr, float weight_decay, float eps, float beta1, float beta2) {
+  const dim3 grid(count, blocks_for(dim, kSumThreads));
+  RECKIT_LAUNCH(sparse_update_kernel, grid, kSumThreads, 0, nullptr, segment_row.get(), touched.get(), grads.get(),
+                dim, table, state_a, state_b, steps, optimizer, lr, weight_decay, eps, beta1, beta2);
+  check_launch("sparse_update_kernel");
+  if (optimizer == 2) {
+    RECKIT_LAUNCH(increment_steps_kernel, blocks_for(count, kThreads), kThreads, 0, nullptr, segment_row.get(),
+                  touched.get(), steps);
+    check_launch("increment_steps_kernel");
+  }
+}
+
+}  // namespace reckit::cuda
+
+namespace {
+
+// A host batch copied to the device for the stateless entry points below.
+struct UploadedBatch {
+  reckit::cuda::DeviceBuffer<uint32_t> ids, offsets;
+  reckit::cuda::DeviceBuffer<float> weights, grad_out;
+  reckit::cuda::DeviceBatch batch;
+  UploadedBatch(size_t dim, const uint32_t* h_ids, size_t n, const uint32_t* h_offsets, size_t bags,
+                const float* h_weights, int mode, const float* h_grad_out)
+      : ids(h_ids, n, "cudaMalloc(ids)"),
+        offsets(h_offsets, h_offsets ? bags : 0, "cudaMalloc(offsets)"),
+        weights(h_weights, h_weights ? n : 0, "cudaMalloc(weights)"),
+        grad_out(h_grad_out, bags * dim, "cudaMalloc(grad_out)") {
+    batch.ids = ids.get();
+    batch.n = n;
+    batch.offsets = h_offsets ? offsets.get() : nullptr;
+    batch.bags = bags;
+    batch.weights = h_weights ? weights.get() : nullptr;
+    batch.mode = mode;
+    batch.grad_out = grad_out.get();
+  }
+};
+
+}  // namespace
+
 RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag_backward(size_t rows, size_t dim, const uint32_t* ids, size_t n,
                                                           const uint32_t* offsets, size_t bags, const float* weights,
                                                           int mode, const float* grad_out, uint32_t* rows_out,
@@ -200,13 +300,13 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag_backward(size_t rows, size_t di
   using namespace reckit::cuda;
   *touched_out = 0;
   return guard(message, message_size, [&] {
-    validate_batch(rows, dim, ids, n, offsets, bags, mode);
+    validate_batch(rows, dim, ids, n, offsets, bags, mode, false);
     if (n == 0) return;
     DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
     DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
     DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
-    const unsigned count = segment_gradients(dim, ids, n, offsets, bags, weights, mode, grad_out, segment_row, touched,
-                                             grads);
+    UploadedBatch up(dim, ids, n, offsets, bags, weights, mode, grad_out);
+    const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
     segment_row.copy_to_host(rows_out, count);
     grads.copy_to_host(grads_out, static_cast<size_t>(count) * dim);
     *touched_out = count;
@@ -223,7 +323,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_sparse_step(float* table, size_t ro
   using namespace reckit::cuda;
   *touched_out = 0;
   return guard(message, message_size, [&] {
-    validate_batch(rows, dim, ids, n, offsets, bags, mode);
+    validate_batch(rows, dim, ids, n, offsets, bags, mode, false);
     if (optimizer < 0 || optimizer > 2) invalid("optimizer must be 0 (SGD), 1 (Adagrad) or 2 (Adam)");
     if (optimizer >= 1 && !state_a) invalid("Adagrad and Adam need state_a");
     if (optimizer == 2 && (!state_b || !steps)) invalid("Adam needs state_b and steps");
@@ -231,22 +331,17 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_sparse_step(float* table, size_t ro
     DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
     DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
     DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
-    const unsigned count = segment_gradients(dim, ids, n, offsets, bags, weights, mode, grad_out, segment_row, touched,
-                                             grads);
-    // The table and the state travel whole for now; device-resident tables are the next step (docs/cuda.md).
+    UploadedBatch up(dim, ids, n, offsets, bags, weights, mode, grad_out);
+    const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
+    // This stateless form moves the table and the state whole; EmbeddingTable keeps them resident instead
+    // (embedding_table.cu).
     DeviceBuffer<float> d_table(table, rows * dim, "cudaMalloc(table)");
     DeviceBuffer<float> d_a(state_a, optimizer >= 1 ? rows * dim : 0, "cudaMalloc(optimizer state)");
     DeviceBuffer<float> d_b(state_b, optimizer == 2 ? rows * dim : 0, "cudaMalloc(optimizer state)");
     DeviceBuffer<unsigned> d_steps(steps, optimizer == 2 ? rows : 0, "cudaMalloc(step counts)");
-    const dim3 grid(count, blocks_for(dim, kSumThreads));
-    RECKIT_LAUNCH(sparse_update_kernel, grid, kSumThreads, 0, nullptr, segment_row.get(), touched.get(), grads.get(),
-                  dim, d_table.get(), d_a.get(), d_b.get(), d_steps.get(), optimizer, lr, weight_decay, eps, beta1,
-                  beta2);
-    check_launch("sparse_update_kernel");
+    sparse_update(segment_row, touched, count, grads, dim, d_table.get(), d_a.get(), d_b.get(), d_steps.get(),
+                  optimizer, lr, weight_decay, eps, beta1, beta2);
     if (optimizer == 2) {
-      RECKIT_LAUNCH(increment_steps_kernel, blocks_for(count, kThreads), kThreads, 0, nullptr, segment_row.get(),
-                    touched.get(), d_steps.get());
-      check_launch("increment_steps_kernel");
       d_b.copy_to_host(state_b, rows * dim);
       d_steps.copy_to_host(steps, rows);
     }

@@ -5,6 +5,7 @@
 // header shared with the CPU (core/activations.h). beta == 0 never reads C (it may hold NaNs).
 #include "core/activations.h"
 #include "cuda/cuda_common.h"
+#include "cuda/training_launch.h"
 
 namespace {
 
@@ -83,6 +84,21 @@ __global__ void __launch_bounds__(kThreads) gemm_kernel(GemmArgs g) {
 size_t span(size_t rows, size_t cols, size_t ld) { return rows == 0 ? 0 : (rows - 1) * ld + cols; }
 
 }  // namespace
+
+namespace reckit::cuda {
+
+void launch_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
+                 const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias,
+                 reckit::Activation activation, float slope) {
+  if (m == 0 || n == 0) return;
+  if ((m + kTile - 1) / kTile > 65535) invalid("m too large for one launch");
+  GemmArgs g{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, bias, activation, slope};
+  const dim3 grid(blocks_for(n, kTile), blocks_for(m, kTile));
+  RECKIT_LAUNCH(gemm_kernel, grid, kThreads, 0, nullptr, g);
+  check_launch("gemm_kernel");
+}
+
+}  // namespace reckit::cuda
 
 RECKIT_CUDA_EXPORT int reckit_cuda_gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                                             const float* a, size_t lda, const float* b, size_t ldb, float beta,

@@ -201,13 +201,14 @@ const indexWrite = (method: 'add' | 'upsert'): Entry<CosineIndex> => ({
 const indexEntries: Entry[] = [
   {
     name: 'new CosineIndex',
-    call: (_, dim, metric, storage, rerank, isa) => new CosineIndex({ dim, metric, storage, rerank, isa }),
+    call: (_, dim, metric, storage, rerank, isa, device) => new CosineIndex({ dim, metric, storage, rerank, isa, device }),
     args: [
       arg('dim', () => 4, V.integer(1), [{ name: '65537', make: () => 65537, expect: V.RANGE }]),
       arg('metric', () => 'ip', V.oneOf),
       arg('storage', () => 'i8', V.oneOf),
       arg('rerank', () => true, V.boolean),
       arg('isa', () => 'portable', V.oneOf),
+      arg('device', () => 'auto', V.oneOf),
     ],
   },
   indexWrite('add'),
@@ -348,30 +349,42 @@ const lookupEntries = (async: boolean): Entry<EmbeddingTable>[] => [
 const tableEntries: Entry[] = [
   {
     name: 'new EmbeddingTable',
-    call: (_, rows, dim, kind, std, seed) => new EmbeddingTable({ rows, dim, init: { kind, std, seed } }),
+    call: (_, rows, dim, kind, std, seed, device) => new EmbeddingTable({ rows, dim, init: { kind, std, seed }, device }),
     args: [
       arg('rows', () => 3, V.integer(1), [{ name: '2^32 + 1', make: () => 2 ** 32 + 1, expect: V.RANGE }]),
       arg('dim', () => 2, V.integer(1), [{ name: '65537', make: () => 65537, expect: V.RANGE }]),
       arg('init.kind', () => 'normal', V.oneOf),
       arg('init.std', () => 0.5, V.finite),
       arg('init.seed', () => 3, V.seed),
+      arg('device', () => 'cpu', V.oneOf),
     ],
     cases: [{ name: 'rows x dim too large to allocate', args: () => [2 ** 32, 65536, 'zeros', 1, 0], expect: V.OOM }],
   },
   {
     name: 'EmbeddingTable.createAsync',
     async: true,
-    call: (_, rows, dim) => EmbeddingTable.createAsync({ rows, dim }),
-    args: [arg('rows', () => 3, V.integer(1)), arg('dim', () => 2, V.integer(1))],
+    call: (_, rows, dim, device) => EmbeddingTable.createAsync({ rows, dim, device }),
+    args: [arg('rows', () => 3, V.integer(1)), arg('dim', () => 2, V.integer(1)), arg('device', () => 'cpu', V.oneOf)],
   },
   {
     name: 'EmbeddingTable.fromArray',
-    call: (_, rows, dim, data) => EmbeddingTable.fromArray(rows, dim, data),
+    call: (_, rows, dim, data, o) => EmbeddingTable.fromArray(rows, dim, data, o),
     args: [
       arg('rows', () => 2, expecting(V.integer(1), { '2^53': V.RANGE })),
       arg('dim', () => 3, V.integer(1)),
       arg('data', () => values(6), only(V.f32, ['plain number[]'])),
+      optionsArg(() => ({ device: 'cpu' })),
     ],
+  },
+  {
+    name: 'EmbeddingTable.fromArray (device)',
+    call: (_, device) => EmbeddingTable.fromArray(2, 3, values(6), { device }),
+    args: [arg('options.device', () => 'cpu', V.oneOf)],
+  },
+  {
+    name: 'EmbeddingTable.load (device)',
+    call: (_, p, device) => EmbeddingTable.load(p, { device }),
+    args: [arg('path', () => saved('table'), V.loadPath), arg('options.device', () => 'cpu', V.oneOf)],
   },
   { name: 'EmbeddingTable#get', subject: tableSubject, call: (t, row) => t.get(row), args: [arg('row', () => 7, V.integer(0), [{ name: '8 (= rows)', make: () => 8, expect: V.RANGE }])] },
   {
@@ -417,13 +430,15 @@ const mlpTrain = (async: boolean): Entry<Mlp> => ({
   name: `Mlp#${async ? 'train' : 'trainSync'}`,
   subject: mlpSubject,
   async,
-  call: (m, x, y, epochs, batchSize, loss) => (async ? m.train(x, y, { epochs, batchSize, loss }) : m.trainSync(x, y, { epochs, batchSize, loss })),
+  call: (m, x, y, epochs, batchSize, loss, device) =>
+    (async ? m.train(x, y, { epochs, batchSize, loss, device }) : m.trainSync(x, y, { epochs, batchSize, loss, device })),
   args: [
     arg('x', () => values(12, 12), V.f32),
     arg('y', () => values(8, 13), V.f32),
     arg('epochs', () => 1, V.integer(1)),
     arg('batchSize', () => 2, V.integer(1)),
     arg('loss', () => 'mse', V.oneOf),
+    arg('device', () => 'cpu', V.oneOf),
   ],
 });
 
@@ -446,7 +461,7 @@ const modelSaves = <T extends Mlp | Gan>(name: string, subject: Subject<T>): Ent
 const modelEntries: Entry[] = [
   {
     name: 'new Mlp',
-    call: (_, input, layers, seed) => new Mlp({ input, layers, seed }),
+    call: (_, input, layers, seed, device) => new Mlp({ input, layers, seed, device }),
     args: [
       arg('input', () => 3, V.integer(1), [{ name: '2^20 + 1', make: () => 2 ** 20 + 1, expect: V.RANGE }]),
       arg('layers', () => LAYERS, [
@@ -459,6 +474,7 @@ const modelEntries: Entry[] = [
         { name: 'a null layer', make: () => [null], expect: V.INVALID },
       ]),
       arg('seed', () => 5, V.seed),
+      arg('device', () => 'cpu', V.oneOf),
     ],
   },
   mlpPredict('forward'),
@@ -513,7 +529,6 @@ const modelEntries: Entry[] = [
     name: 'Gan#fit',
     subject: ganSubject,
     async: true,
-    disposedInFlight: 'ABORT_ERR', // documented: dispose stops a fit like an AbortSignal (gan.test.ts)
     call: (g, data, epochs, batchSize, lr, conditions) => g.fit(data, { epochs, batchSize, lr, conditions }),
     args: [
       arg('data', () => values(8, 19), expecting(V.f32, { 'one short': V.DIM, 'one long': V.DIM })),
@@ -767,7 +782,6 @@ const synthesizerEntries: Entry[] = [
     name: 'TabularSynthesizer#sample',
     subject: synthSubject,
     async: true,
-    afterDispose: V.INVALID, // documented: dispose() unfits the model ("not fitted: call fit() or load()")
     call: (s, n, seed) => s.sample(n, { seed }),
     args: [arg('n', () => 3, V.integer(1)), arg('seed', () => 2, only(V.seed, ['2^64n', '-1n']))],
   },
@@ -775,7 +789,6 @@ const synthesizerEntries: Entry[] = [
     name: 'TabularSynthesizer#fit',
     subject: synthSubject,
     async: true,
-    afterDispose: V.OK, // documented: after dispose() a new fit is allowed
     call: (s, data, maxSeconds) => s.fit(data, { maxSeconds: maxSeconds as number }),
     args: [
       arg('data', () => SYNTH_ROWS, [
@@ -788,7 +801,7 @@ const synthesizerEntries: Entry[] = [
       ]),
     ],
   },
-  { name: 'TabularSynthesizer#save', subject: synthSubject, afterDispose: V.INVALID, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
+  { name: 'TabularSynthesizer#save', subject: synthSubject, call: (s, p) => s.save(p), args: [pathArg('synth.st')] },
 ];
 
 /** Every row of the matrix. */

@@ -1,0 +1,230 @@
+// The device-resident EmbeddingTable ({ device: 'cuda' }) against the CPU table built from the same rows:
+// lookups and pooled bags (sum / mean / max, weights, empty first / middle / last bags, dim tails), the
+// backward in every mode — max with ties between positions, the CPU's "first position wins" rule — its weight
+// gradients, and three fused optimizer steps in a row for every optimizer and mode, with the optimizer state
+// read back from the device and carried on by the CPU. Tolerances: forward and backward within 1e-6, tables
+// after steps within 1e-5 relative + 1e-6 absolute (the update formulas are the CPU's; sums run in the CPU's
+// order, so most values come out bit-equal). Out-of-memory on the device leaves the table as it was.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EmbeddingTable } from '../../lib/index';
+import type { PoolMode, SparseOptimizerKind } from '../../lib/embedding-table';
+import { seededFloats } from '../helpers';
+import { assertAllClose, requireCudaBackend } from './cuda-backend';
+
+const { backend } = requireCudaBackend();
+
+const MODES: PoolMode[] = ['sum', 'mean', 'max'];
+const OPTIMIZERS: SparseOptimizerKind[] = ['sgd', 'adagrad', 'adam'];
+
+function pair(rows: number, dim: number, data: Float32Array): { cpu: EmbeddingTable; gpu: EmbeddingTable } {
+  const cpu = EmbeddingTable.fromArray(rows, dim, data);
+  const gpu = EmbeddingTable.fromArray(rows, dim, data, { device: 'cuda' });
+  assert.is(gpu.device, 'cuda');
+  assert.is(cpu.device, 'cpu');
+  return { cpu, gpu };
+}
+
+// Small integers: many exact ties inside a max bag, between different rows and repeats of one row.
+function tiedFloats(n: number, seed: number): Float32Array {
+  return seededFloats(n, seed).map((x) => Math.round(x * 2));
+}
+
+const BAGS = {
+  ids: [4, 9, 4, 0, 31, 31, 2, 17, 9, 4, 30],
+  offsets: [0, 0, 3, 3, 7, 11, 11],  // empty first, middle and last (two) bags
+};
+
+for (const dim of [1, 7, 129, 256]) {
+  test(`device table dim ${dim}: lookup and bags (sum, mean, max, weights, empty bags) equal the CPU`, () => {
+    const rows = 32;
+    const { cpu, gpu } = pair(rows, dim, seededFloats(rows * dim, 5 + dim));
+    assertAllClose(gpu.lookup(BAGS.ids), cpu.lookup(BAGS.ids), 0, 0, 'lookup');
+    const weights = seededFloats(BAGS.ids.length, 77);
+    for (const mode of MODES) {
+      for (const w of [undefined, weights]) {
+        const opts = { mode, ...(w ? { weights: w } : {}) };
+        assertAllClose(gpu.lookupBag(BAGS.ids, BAGS.offsets, opts), cpu.lookupBag(BAGS.ids, BAGS.offsets, opts), 1e-6, 1e-6,
+          `bag ${mode}${w ? ' weighted' : ''}`);
+      }
+    }
+    cpu.dispose();
+    gpu.dispose();
+  });
+}
+
+for (const mode of MODES) {
+  for (const dim of [3, 130]) {
+    test(`device table backward ${mode} dim ${dim}: rows, gradients and weight gradients equal the CPU (ties, empty bags)`, () => {
+      const rows = 32;
+      const { cpu, gpu } = pair(rows, dim, tiedFloats(rows * dim, 11 + dim));
+      const bags = BAGS.offsets.length;
+      const gradOut = seededFloats(bags * dim, 21);
+      for (const weights of [undefined, Float32Array.from(BAGS.ids, (_, i) => (i % 3 === 0 ? 1 : 0.5))]) {
+        const opts = { mode, ...(weights ? { weights } : {}) };
+        const want = cpu.bagBackward(BAGS.ids, BAGS.offsets, gradOut, opts);
+        const got = gpu.bagBackward(BAGS.ids, BAGS.offsets, gradOut, opts);
+        assert.equal(Array.from(got.rows), Array.from(want.rows), 'touched rows');
+        assertAllClose(got.grads, want.grads, 1e-6, 1e-6, 'grads');
+        if (weights) assertAllClose(got.weightGrads!, want.weightGrads!, 1e-6, 1e-6, 'weightGrads');
+        else assert.is(got.weightGrads, undefined);
+      }
+      // a plain lookup's backward (every id its own bag) and an empty batch
+      const plainGrad = seededFloats(BAGS.ids.length * dim, 22);
+      const plain = gpu.lookupBackward(BAGS.ids, plainGrad);
+      const plainCpu = cpu.lookupBackward(BAGS.ids, plainGrad);
+      assert.equal(Array.from(plain.rows), Array.from(plainCpu.rows));
+      assertAllClose(plain.grads, plainCpu.grads, 1e-6, 1e-6, 'lookup backward');
+      assert.is(gpu.bagBackward([], [0], new Float32Array(dim), { mode }).rows.length, 0);
+      cpu.dispose();
+      gpu.dispose();
+    });
+  }
+}
+
+test('device table max backward: the first position holding a tied maximum gets the gradient', () => {
+  // Rows 0 and 1 are equal and row 2 is smaller: bag [1, 0, 2] sends everything to position 0 (row 1), none
+  // to position 1 (row 0) holding the same values.
+  const data = Float32Array.from([2, -1, 2, -1, 0, -5]);
+  const gpu = EmbeddingTable.fromArray(3, 2, data, { device: 'cuda' });
+  const g = gpu.bagBackward([1, 0, 2], [0], Float32Array.from([1, 10]), { mode: 'max' });
+  assert.equal(Array.from(g.rows), [0, 1, 2]);
+  assert.equal(Array.from(g.grads), [0, 0, 1, 10, 0, 0]);
+  gpu.dispose();
+});
+
+const STEP_BATCHES: { ids: number[]; offsets: number[] | null; weighted: boolean }[] = [
+  { ids: [3, 7, 3, 39, 0, 7], offsets: [0, 2, 2, 5], weighted: true },
+  { ids: [7, 7, 7, 12, 3], offsets: [0, 3], weighted: false },
+  { ids: [5, 0, 39, 5], offsets: null, weighted: false },
+];
+
+for (const optimizer of OPTIMIZERS) {
+  for (const mode of MODES) {
+    test(`device table step ${optimizer} ${mode}: three steps match the CPU, the state comes back from the device`, () => {
+      const rows = 40, dim = 131;
+      const { cpu, gpu } = pair(rows, dim, tiedFloats(rows * dim, 17));
+      const hyper = { optimizer, lr: 0.05, weightDecay: 0.01, mode };
+      STEP_BATCHES.forEach((batch, i) => {
+        const bags = batch.offsets ? batch.offsets.length : batch.ids.length;
+        const gradOut = seededFloats(bags * dim, 100 + i);
+        const opts = { ...hyper, ...(batch.weighted ? { weights: seededFloats(batch.ids.length, 200 + i) } : {}) };
+        const want = cpu.step(batch.ids, batch.offsets, gradOut, opts);
+        const got = gpu.step(batch.ids, batch.offsets, gradOut, opts);
+        assert.is(got.rowsTouched, want.rowsTouched, `step ${i}: rows touched`);
+        if (batch.weighted) assertAllClose(got.weightGrads!, want.weightGrads!, 1e-6, 1e-6, `step ${i}: weightGrads`);
+        assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, `table after step ${i}`);
+      });
+      assert.is(gpu.optimizerState, cpu.optimizerState);
+      assert.equal(gpu.memoryUsage(), cpu.memoryUsage());
+      // The device's optimizer state, saved and loaded on the CPU, continues exactly like the CPU's own.
+      const moved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true });
+      const gradOut = seededFloats(4 * dim, 300);
+      const opts = { ...hyper, optimizer };
+      moved.step([7, 3, 39, 7], [0, 1, 2, 3], gradOut, opts);
+      cpu.step([7, 3, 39, 7], [0, 1, 2, 3], gradOut, opts);
+      assertAllClose(moved.data(), cpu.data(), 1e-5, 1e-6, 'CPU step from the device state');
+      for (const t of [cpu, gpu, moved]) t.dispose();
+    });
+  }
+}
+
+test('device table: writes (set, fromBuffer with state, resetOptimizer, clone) reach the device', async () => {
+  const rows = 16, dim = 5;
+  const { cpu, gpu } = pair(rows, dim, seededFloats(rows * dim, 3));
+  const v = Float32Array.from([1, 2, 3, 4, 5]);
+  cpu.set(6, v);
+  gpu.set(6, v);
+  assertAllClose(gpu.lookup([6, 2]), cpu.lookup([6, 2]), 0, 0, 'lookup after set');
+  const go = seededFloats(3 * dim, 4);
+  for (const t of [cpu, gpu]) t.step([6, 2, 6], null, go, { optimizer: 'adam', lr: 0.1 });
+  // A device table loaded with Adam state continues from it.
+  const loaded = EmbeddingTable.fromBuffer(cpu.toBuffer({ optimizerState: true }), { optimizerState: true, device: 'cuda' });
+  assert.is(loaded.device, 'cuda');
+  const clone = gpu.clone();
+  assert.is(clone.device, 'cuda');
+  for (const t of [cpu, gpu, loaded, clone]) t.step([2, 2, 9], null, go, { optimizer: 'adam', lr: 0.1 });
+  for (const t of [gpu, loaded, clone]) assertAllClose(t.data(), cpu.data(), 1e-5, 1e-6, 'after a second Adam step');
+  // reset on both: the next Adagrad step starts from zero state on the device too.
+  for (const t of [cpu, gpu]) {
+    t.resetOptimizer();
+    t.step([2], null, go.subarray(0, dim), { optimizer: 'adagrad', lr: 0.1 });
+  }
+  assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'Adagrad after reset');
+  // async forms run off the event loop against the same resident table
+  const ids = [1, 6, 6];
+  assertAllClose(await gpu.lookupBagAsync(ids, [0, 1], { mode: 'max' }), cpu.lookupBag(ids, [0, 1], { mode: 'max' }), 0, 0, 'async bag');
+  const [a, b] = await Promise.all([
+    gpu.stepAsync(ids, [0, 1], go.subarray(0, 2 * dim), { optimizer: 'adagrad', lr: 0.1, mode: 'max' }),
+    Promise.resolve(cpu.step(ids, [0, 1], go.subarray(0, 2 * dim), { optimizer: 'adagrad', lr: 0.1, mode: 'max' })),
+  ]);
+  assert.is(a.rowsTouched, b.rowsTouched);
+  assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'after stepAsync');
+  const created = await EmbeddingTable.createAsync({ rows, dim, init: { kind: 'uniform', seed: 9 }, device: 'cuda' });
+  assert.is(created.device, 'cuda');
+  assertAllClose(created.lookup([3]), new EmbeddingTable({ rows, dim, init: { kind: 'uniform', seed: 9 } }).lookup([3]), 0, 0, 'createAsync');
+  for (const t of [cpu, gpu, loaded, clone, created]) t.dispose();
+});
+
+test('device table: a bad batch is refused before the device sees it, the table unchanged', () => {
+  const gpu = EmbeddingTable.fromArray(4, 2, Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), { device: 'cuda' });
+  const before = gpu.data();
+  const cases: [() => unknown, string][] = [
+    [() => gpu.lookup([4]), 'ERR_RECKIT_OUT_OF_RANGE'],
+    [() => gpu.lookupBag([0, 1], [1]), 'ERR_RECKIT_OUT_OF_RANGE'],
+    [() => gpu.step([0, 1], null, new Float32Array(3), { optimizer: 'sgd', lr: 1 }), 'ERR_RECKIT_DIM_MISMATCH'],
+    [() => gpu.step([0, 1], null, Float32Array.from([1, 1, NaN, 1]), { optimizer: 'sgd', lr: 1 }), 'ERR_RECKIT_OUT_OF_RANGE'],
+  ];
+  for (const [call, code] of cases) {
+    try {
+      call();
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code?: string }).code, code, String(e));
+    }
+  }
+  gpu.step([1], null, Float32Array.from([1, 1]), { optimizer: 'adam', lr: 0.1 });
+  try {
+    gpu.step([1], null, Float32Array.from([1, 1]), { optimizer: 'adagrad', lr: 0.1 });
+    assert.unreachable('should throw');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'ERR_RECKIT_INVALID_ARG');
+  }
+  assert.is(gpu.data()[0], before[0]);
+  gpu.dispose();
+});
+
+if (backend === 'emulated') {
+  test('device table: out-of-memory creating Adam state is ERR_RECKIT_OUT_OF_MEMORY and changes nothing (emulated limit)', () => {
+    const rows = 2048, dim = 64;  // 512 KB of rows; Adam needs 1 MB more
+    const gpu = EmbeddingTable.fromArray(rows, dim, seededFloats(rows * dim, 8), { device: 'cuda' });
+    const before = gpu.data();
+    const go = seededFloats(2 * dim, 9);
+    process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = String(1 << 20);
+    try {
+      gpu.step([5, 6], null, go, { optimizer: 'adam', lr: 0.1 });
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'ERR_RECKIT_OUT_OF_MEMORY', String(e));
+    } finally {
+      delete process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT;
+    }
+    assert.is(gpu.optimizerState, null);
+    assertAllClose(gpu.data(), before, 0, 0, 'rows after the failed step');
+    process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = '4096';
+    try {
+      EmbeddingTable.fromArray(rows, dim, before, { device: 'cuda' });
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'ERR_RECKIT_OUT_OF_MEMORY', String(e));
+    } finally {
+      delete process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT;
+    }
+    const r = gpu.step([5, 6], null, go, { optimizer: 'adam', lr: 0.1 });  // and it works once memory is there
+    assert.is(r.rowsTouched, 2);
+    assert.is(gpu.optimizerState, 'adam');
+    gpu.dispose();
+  });
+}
+
+test.run();
