@@ -22,13 +22,13 @@ export interface SynthesizerOptions {
   columns?: Record<string, ColumnSpec>;
   /**
    * Passes over the data (default 80). One epoch draws as many conditioned rows as the table has. CTGAN
-   * trains 300 epochs at lr 2e-4 with a WGAN-GP loss; with our non-saturating loss at lr 5e-4 and batches of
-   * 300 on UCI Adult, 80 epochs (seeds 0–2) gave Quality 0.89–0.91, detection 0.55–0.64, TSTR F1 0.59–0.66
-   * in ≈ 86 CPU s (≈ 1.05 CPU s per epoch: ≈ 45 s on 2 idle cores); 150 epochs of 500 rows took ≈ 80 s
-   * (README table). For a wall-clock budget instead, see fit's `maxSeconds`.
+   * trains 300 epochs at lr 2e-4 with a WGAN-GP loss; with our non-saturating loss at lr 5e-4 on UCI Adult,
+   * 80 epochs (seeds 0–3) gave Quality 0.90–0.91, detection 0.61–0.64, TSTR F1 0.58–0.64 in ≈ 80 CPU s
+   * (≈ 1 CPU s per epoch: ≈ 42 s on 2 idle cores); 150 epochs 0.91 / 0.65 took ≈ 80 s (README table).
+   * For a wall-clock budget instead, see fit's `maxSeconds`.
    */
   epochs?: number;
-  /** Rows per step (default 300; rounded down to a multiple of pac). At 80 epochs, 300 beat 500 on UCI Adult. */
+  /** Rows per step (default 500; rounded down to a multiple of pac). */
   batchSize?: number;
   /** PacGAN packing: the discriminator judges this many rows at once (default 10, CTGAN's). */
   pac?: number;
@@ -135,7 +135,7 @@ function resolve(options: SynthesizerOptions): Resolved {
   return {
     columns: o.columns ?? {},
     epochs: o.epochs === undefined ? 80 : positiveInt(o.epochs, 'epochs'),
-    batchSize: o.batchSize === undefined ? 300 : positiveInt(o.batchSize, 'batchSize'),
+    batchSize: o.batchSize === undefined ? 500 : positiveInt(o.batchSize, 'batchSize'),
     pac: o.pac === undefined ? 10 : positiveInt(o.pac, 'pac', 64),
     noiseDim: o.noiseDim === undefined ? 128 : positiveInt(o.noiseDim, 'noiseDim', 2 ** 16),
     generator: widths(o.generator, 'generator', [256, 256]),
