@@ -122,7 +122,7 @@ export const synthSuite: Suite = {
         columns: real.columns.map((c, i) => selectRows({ rows: real.rows, columns: [c] }, permutation(real.rows, 1, i)).columns[0]),
       };
       figures('independent columns', qualityReport(real, independent, { target: 'income', realTest: test }));
-      ctx.note('targets (issue 7): Quality ≥ 0.88, detection ≥ 0.5, TSTR F1 ≥ 0.60, fit ≤ 60 s on 2 cores');
+      ctx.note('targets (issue 7): Quality ≥ 0.88, detection ≥ 0.5, TSTR F1 ≥ 0.60 (both classifiers), fit ≤ 60 s wall on 2 idle cores');
       ctx.note('SDGym anchors (published, not run here): CTGAN Quality ≈ 0.85–0.88 after ~700 s, TSTR F1 ≈ 0.60; CTGAN/SDV are not installable here');
       model.dispose();
     } finally {
