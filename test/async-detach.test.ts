@@ -19,7 +19,7 @@ function run(scenario: string): Record<string, unknown> {
   return JSON.parse(child.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
 }
 
-for (const scenario of ['search', 'predict', 'train', 'lookupIds']) {
+for (const scenario of ['search', 'predict', 'train', 'lookupIds', 'gemmInput']) {
   test(`${scenario}: the input transferred and collected mid-call, the result is still exact`, () => {
     const report = run(scenario);
     assert.is(report.resolved, true, JSON.stringify(report));
@@ -30,6 +30,13 @@ for (const scenario of ['search', 'predict', 'train', 'lookupIds']) {
 
 test('lookupAsync: a caller `out` transferred mid-call rejects with ERR_RECKIT_INVALID_ARG; untouched, it is filled', () => {
   const report = run('lookupOut');
+  assert.is(report.resolved, false);
+  assert.is(report.code, 'ERR_RECKIT_INVALID_ARG');
+  assert.is(report.filledSame, true);
+});
+
+test('gemmAsync: a caller `c` transferred mid-call rejects with ERR_RECKIT_INVALID_ARG; untouched, it is filled', () => {
+  const report = run('gemmOut');
   assert.is(report.resolved, false);
   assert.is(report.code, 'ERR_RECKIT_INVALID_ARG');
   assert.is(report.filledSame, true);

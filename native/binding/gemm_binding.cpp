@@ -4,6 +4,7 @@
 // specific supported ISA's kernels.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -247,21 +248,54 @@ Napi::Value gemm(const Napi::CallbackInfo& args) {
   });
 }
 
+// What an async GEMM computes on: copies of its inputs, and a staging copy of a caller's c that is written
+// back when the call settles. A caller may transfer (detach) any of these arrays while the worker runs, and
+// its memory may then be freed (binding/async_inputs.h says why only a copy protects against that).
+// Parsing reads the arrays in place first, so every check, overlaps included, is the sync path's.
+struct GemmSnapshot {
+  std::vector<float> a, b, bias, gate, c;
+  Napi::ObjectReference caller_c;  // empty when reckit allocated the output
+};
+
+// Copies the whole Float32Array `value` into `copy` and returns where `p` (a pointer into it) lands there.
+template <typename T>
+T* rebase(std::vector<float>& copy, const Napi::Value& value, T* p) {
+  if (p == nullptr) return nullptr;
+  Napi::Float32Array array = value.As<Napi::Float32Array>();
+  const float* base = array.Data();
+  copy.assign(base, base + array.ElementLength());
+  return copy.data() + (p - base);
+}
+
 Napi::Value gemm_async(const Napi::CallbackInfo& args) {
   return translate_errors(args.Env(), [&]() -> Napi::Value {
     ArrayView<float> c_view;
     GemmCall call = parse(args, &c_view);
-    Napi::Float32Array out = output(args, call);
+    auto snap = std::make_shared<GemmSnapshot>();
+    call.a = rebase(snap->a, args[0], call.a);
+    call.b = rebase(snap->b, args[1], call.b);
+    if (call.epilogue.bias) call.epilogue.bias = rebase(snap->bias, args[3], call.epilogue.bias);
+    if (call.epilogue.gate) call.epilogue.gate = rebase(snap->gate, option(args[4], "gate"), call.epilogue.gate);
+    if (call.c) {  // the caller's c: computed in a copy (beta may read it; its ldc gaps are kept), written at settle
+      call.c = rebase(snap->c, args[2], call.c);
+      snap->caller_c = Napi::Persistent(args[2].As<Napi::Object>());
+    }
+    Napi::Float32Array out = output(args, call);  // a new array when there is no c: nobody else holds it yet
     auto result = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
-    std::vector<Napi::Value> keep{args[0], args[1], out};
-    if (!args[3].IsUndefined() && !args[3].IsNull()) keep.push_back(args[3]);
-    if (call.epilogue.gate) keep.push_back(option(args[4], "gate"));
     return run_async(
-        args.Env(), keep,
-        [call] {
+        args.Env(), {},
+        [call, snap] {
           if (call.c) call.run();
         },
-        [result](Napi::Env) -> Napi::Value { return result->Value(); });
+        [result, snap](Napi::Env) -> Napi::Value {
+          if (!snap->caller_c.IsEmpty()) {
+            Napi::Float32Array c = snap->caller_c.Value().As<Napi::Float32Array>();
+            require(c.ElementLength() == snap->c.size() && (snap->c.empty() || c.Data() != nullptr),
+                    ErrorCode::InvalidArg, "options.c was detached (transferred) while the call ran");
+            std::copy(snap->c.begin(), snap->c.end(), c.Data());
+          }
+          return result->Value();
+        });
   });
 }
 
