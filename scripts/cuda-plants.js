@@ -12,18 +12,11 @@ const root = path.join(__dirname, '..');
 
 const PLANTS = [
   {
-    name: 'topk-missing-syncthreads',
-    what: 'top-k scoring: no __syncthreads between reading a tile and loading the next one',
-    file: 'native/cuda/topk.cu',
-    find: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n      __syncthreads();\n',
-    replace: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n',
-  },
-  {
     name: 'topk-row-tail-off-by-one',
-    what: 'top-k: the row one past the end of a slice is offered as a hit',
-    file: 'native/cuda/topk.cu',
-    find: 'list.offer(acc, static_cast<unsigned>(row), row < r1, row_ids, lane);',
-    replace: 'list.offer(acc, static_cast<unsigned>(row), row <= r1, row_ids, lane);',
+    what: 'top-k scan: the row one past the end of a slice is offered as a hit',
+    file: 'native/cuda/index.cu',
+    find: 'const bool inside = row < r1;',
+    replace: 'const bool inside = row <= r1;',
   },
   {
     name: 'gemm-missing-syncthreads',

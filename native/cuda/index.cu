@@ -2,10 +2,11 @@
 // and the row ids are uploaded once through a pinned staging buffer and kept; searches move only the
 // queries, the exclusion lists, the filter bitmap and the results.
 //
-// The scan is topk.cu's (tiles of rows × dims in shared memory, a warp per query offering its 32 scores to a
-// sorted list per query, slices merged by a second kernel) with two differences: rows are decoded from the
-// storage dtype while the tile is loaded, and a row must be eligible (not blocked by the filter bitmap, not
-// among the query's excluded rows) before it is offered. Filtering inside the selection, not after it, is
+// The scan: tiles of rows × dims in shared memory, a warp per query offering its 32 scores to a sorted list
+// per query (topk_select.cuh), slices merged by a second kernel. Rows are decoded from the storage dtype while
+// the tile is loaded, and a row must be eligible (not blocked by the filter bitmap, not among the query's
+// excluded rows) before it is offered. The stateless reckit_cuda_topk_f32 (topk.cu) runs this same scan on a
+// transient f32 index. Filtering inside the selection, not after it, is
 // what makes k results come back whenever k eligible rows exist.
 //
 // i8 rows are summed as integers-as-floats and multiplied by the row's scale at the end, like the CPU's
