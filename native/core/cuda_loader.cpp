@@ -59,37 +59,34 @@ Loaded load() {
   loaded.api.gemm_f32 = reinterpret_cast<reckit_cuda_gemm_f32_fn>(dlsym(handle, "reckit_cuda_gemm_f32"));
   loaded.api.loss_f32 = reinterpret_cast<reckit_cuda_loss_f32_fn>(dlsym(handle, "reckit_cuda_loss_f32"));
   loaded.api.adam_f32 = reinterpret_cast<reckit_cuda_adam_f32_fn>(dlsym(handle, "reckit_cuda_adam_f32"));
-  // index
-  loaded.api.index_create = reinterpret_cast<reckit_cuda_index_create_fn>(dlsym(handle, "reckit_cuda_index_create"));
-  loaded.api.index_destroy = reinterpret_cast<reckit_cuda_index_destroy_fn>(dlsym(handle, "reckit_cuda_index_destroy"));
-  loaded.api.index_search = reinterpret_cast<reckit_cuda_index_search_fn>(dlsym(handle, "reckit_cuda_index_search"));
-  loaded.api.index_bytes = reinterpret_cast<reckit_cuda_index_bytes_fn>(dlsym(handle, "reckit_cuda_index_bytes"));
-  const bool index_loaded = loaded.api.index_create && loaded.api.index_destroy && loaded.api.index_search &&
-                            loaded.api.index_bytes;
-  // tables and models
-  bool tables_complete = true;
-  auto table_symbol = [&](auto& slot, const char* name) {
+  // index, tables and models: each symbol must be present, or the library is another build's
+  bool handles_complete = true;
+  auto handle_symbol = [&](auto& slot, const char* name) {
     slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(dlsym(handle, name));
-    if (!slot) tables_complete = false;
+    if (!slot) handles_complete = false;
   };
-  table_symbol(loaded.api.table_create, "reckit_cuda_table_create");
-  table_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
-  table_symbol(loaded.api.table_write, "reckit_cuda_table_write");
-  table_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
-  table_symbol(loaded.api.table_read, "reckit_cuda_table_read");
-  table_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
-  table_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
-  table_symbol(loaded.api.table_step, "reckit_cuda_table_step");
-  table_symbol(loaded.api.mlp_create, "reckit_cuda_mlp_create");
-  table_symbol(loaded.api.mlp_destroy, "reckit_cuda_mlp_destroy");
-  table_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
-  table_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
-  table_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
+  handle_symbol(loaded.api.index_create, "reckit_cuda_index_create");
+  handle_symbol(loaded.api.index_destroy, "reckit_cuda_index_destroy");
+  handle_symbol(loaded.api.index_search, "reckit_cuda_index_search");
+  handle_symbol(loaded.api.index_bytes, "reckit_cuda_index_bytes");
+  handle_symbol(loaded.api.table_create, "reckit_cuda_table_create");
+  handle_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
+  handle_symbol(loaded.api.table_write, "reckit_cuda_table_write");
+  handle_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
+  handle_symbol(loaded.api.table_read, "reckit_cuda_table_read");
+  handle_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
+  handle_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
+  handle_symbol(loaded.api.table_step, "reckit_cuda_table_step");
+  handle_symbol(loaded.api.mlp_create, "reckit_cuda_mlp_create");
+  handle_symbol(loaded.api.mlp_destroy, "reckit_cuda_mlp_destroy");
+  handle_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
+  handle_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
+  handle_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||
       !loaded.api.embedding_sparse_step || !loaded.api.gemm_f32 || !loaded.api.loss_f32 || !loaded.api.adam_f32 ||
-      !index_loaded || !tables_complete) {
+      !handles_complete) {
     s.reason = "the CUDA library at " + s.library_path + " does not match this addon (rebuild both)";
     loaded.api = CudaApi{};
     return loaded;  // handle stays open: harmless, and closing could run foreign destructors

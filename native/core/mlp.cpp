@@ -240,6 +240,14 @@ void philox_permutation(uint32_t* out, size_t n, uint64_t seed, uint64_t stream)
   }
 }
 
+void epoch_order(uint32_t* order, size_t rows, const TrainOptions& options, size_t epoch) {
+  if (options.shuffle) {
+    philox_permutation(order, rows, options.seed, epoch);
+  } else {
+    for (size_t i = 0; i < rows; ++i) order[i] = static_cast<uint32_t>(i);
+  }
+}
+
 std::vector<double> train_mlp(Mlp& mlp, const float* x, const float* y, size_t rows, const TrainOptions& options,
                               const std::atomic<bool>* cancel, const EpochCallback& on_epoch) {
   if (options.device) return train_mlp_device(mlp, x, y, rows, options, cancel, on_epoch);
@@ -251,11 +259,7 @@ std::vector<double> train_mlp(Mlp& mlp, const float* x, const float* y, size_t r
   std::vector<uint32_t> order(rows);
   std::vector<double> losses;
   for (size_t epoch = 0; epoch < options.epochs; ++epoch) {
-    if (options.shuffle) {
-      philox_permutation(order.data(), rows, options.seed, epoch);
-    } else {
-      for (size_t i = 0; i < rows; ++i) order[i] = static_cast<uint32_t>(i);
-    }
+    epoch_order(order.data(), rows, options, epoch);
     double epoch_loss = 0.0;
     for (size_t start = 0; start < rows; start += batch) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return losses;

@@ -132,4 +132,8 @@ std::vector<double> train_mlp_device(Mlp& mlp, const float* x, const float* y, s
 // Fisher-Yates permutation of [0, n) from Philox (seed, stream): the same order on every machine.
 void philox_permutation(uint32_t* out, size_t n, uint64_t seed, uint64_t stream);
 
+// The row order of train_mlp's epoch `epoch` (either path, so CPU and device see the same batches): the Philox
+// permutation (seed, epoch) when options.shuffle, else 0..rows-1. `order` holds rows values.
+void epoch_order(uint32_t* order, size_t rows, const TrainOptions& options, size_t epoch);
+
 }  // namespace reckit

@@ -78,11 +78,7 @@ std::vector<double> train_mlp_device(Mlp& mlp, const float* x, const float* y, s
   std::vector<uint32_t> order(rows);
   std::vector<double> losses;
   for (size_t epoch = 0; epoch < options.epochs; ++epoch) {
-    if (options.shuffle) {
-      philox_permutation(order.data(), rows, options.seed, epoch);
-    } else {
-      for (size_t i = 0; i < rows; ++i) order[i] = static_cast<uint32_t>(i);
-    }
+    epoch_order(order.data(), rows, options, epoch);
     double epoch_loss = 0.0;
     for (size_t start = 0; start < rows; start += batch) {
       if (cancel && cancel->load(std::memory_order_relaxed)) {

@@ -144,6 +144,33 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_bag(reckit_cuda_table* t, const uint32_
   });
 }
 
+namespace {
+
+// A resident batch's gradients, before anything changes: per touched row, summed in position order
+// (deterministic segment sums; max bags send each element to its first maximal position), and d out / d weights
+// when asked for. The backward downloads them; the step applies them.
+struct BatchGradients {
+  BatchGradients(const float* table, size_t dim, ResidentBatch& up, int mode, size_t bags, size_t n,
+                 bool want_weight_grads)
+      : argmax(mode == 2 ? bags * dim : 0, "cudaMalloc(argmax)"),
+        segment_row(n, "cudaMalloc(segment rows)"),
+        touched(1, "cudaMalloc(count)"),
+        grads(n * dim, "cudaMalloc(grads)"),
+        weight_grads(want_weight_grads ? n : 0, "cudaMalloc(weight grads)") {
+    if (mode == 2) {
+      bag_argmax(table, dim, up.batch, argmax.get());
+      up.batch.argmax = argmax.get();
+    }
+    if (weight_grads.size()) weight_gradients(table, dim, up.batch, weight_grads.get());
+    count = segment_gradients(dim, up.batch, segment_row, touched, grads);
+  }
+  reckit::cuda::DeviceBuffer<unsigned> argmax, segment_row, touched;
+  reckit::cuda::DeviceBuffer<float> grads, weight_grads;
+  unsigned count = 0;
+};
+
+}  // namespace
+
 RECKIT_CUDA_EXPORT int reckit_cuda_table_backward(reckit_cuda_table* t, const uint32_t* ids, size_t n,
                                                   const uint32_t* offsets, size_t bags, const float* weights,
                                                   int mode, const float* grad_out, uint32_t* rows_out,
@@ -157,21 +184,11 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_backward(reckit_cuda_table* t, const ui
     validate_batch(t->rows, dim, ids, n, offsets, bags, mode, true);
     if (n == 0) return;
     ResidentBatch up(t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
-    DeviceBuffer<unsigned> argmax(mode == 2 ? bags * dim : 0, "cudaMalloc(argmax)");
-    DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
-    DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
-    DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
-    DeviceBuffer<float> weight_grads(weights && weight_grads_out ? n : 0, "cudaMalloc(weight grads)");
-    if (mode == 2) {
-      bag_argmax(t->weights->get(), dim, up.batch, argmax.get());
-      up.batch.argmax = argmax.get();
-    }
-    if (weight_grads.size()) weight_gradients(t->weights->get(), dim, up.batch, weight_grads.get());
-    const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
-    t->staging.download(rows_out, segment_row.get(), count * sizeof(uint32_t));
-    t->staging.download(grads_out, grads.get(), static_cast<size_t>(count) * dim * sizeof(float));
-    if (weight_grads.size()) t->staging.download(weight_grads_out, weight_grads.get(), n * sizeof(float));
-    *touched_out = count;
+    BatchGradients g(t->weights->get(), dim, up, mode, bags, n, weights && weight_grads_out);
+    t->staging.download(rows_out, g.segment_row.get(), g.count * sizeof(uint32_t));
+    t->staging.download(grads_out, g.grads.get(), static_cast<size_t>(g.count) * dim * sizeof(float));
+    if (g.weight_grads.size()) t->staging.download(weight_grads_out, g.weight_grads.get(), n * sizeof(float));
+    *touched_out = g.count;
   });
 }
 
@@ -195,21 +212,10 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_step(reckit_cuda_table* t, int optimize
     OptimizerState& state = fresh.kind != -1 ? fresh : t->state;
     if (n > 0) {
       ResidentBatch up(t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
-      DeviceBuffer<unsigned> argmax(mode == 2 ? bags * dim : 0, "cudaMalloc(argmax)");
-      DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
-      DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
-      DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
-      DeviceBuffer<float> weight_grads(weights && weight_grads_out ? n : 0, "cudaMalloc(weight grads)");
-      if (mode == 2) {
-        bag_argmax(t->weights->get(), dim, up.batch, argmax.get());
-        up.batch.argmax = argmax.get();
-      }
-      if (weight_grads.size()) {
-        weight_gradients(t->weights->get(), dim, up.batch, weight_grads.get());
-        t->staging.download(weight_grads_out, weight_grads.get(), n * sizeof(float));
-      }
-      const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
-      sparse_update(segment_row, touched, count, grads, dim, t->weights->get(), state.a ? state.a->get() : nullptr,
+      BatchGradients g(t->weights->get(), dim, up, mode, bags, n, weights && weight_grads_out);
+      if (g.weight_grads.size()) t->staging.download(weight_grads_out, g.weight_grads.get(), n * sizeof(float));
+      const unsigned count = g.count;
+      sparse_update(g.segment_row, g.touched, count, g.grads, dim, t->weights->get(), state.a ? state.a->get() : nullptr,
                     state.b ? state.b->get() : nullptr, state.steps ? state.steps->get() : nullptr, optimizer, lr,
                     weight_decay, eps, beta1, beta2);
       check(cudaDeviceSynchronize(), "sparse step");
