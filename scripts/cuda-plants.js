@@ -70,7 +70,7 @@ const PLANTS = [
   {
     name: 'mlp-bias-grad-drops-last-row',
     what: 'device Mlp training: the bias gradient sums every row but the last of the mini-batch',
-    file: 'native/cuda/mlp.cu',
+    file: 'native/cuda/mlp_network.cu',
     find: '  for (size_t r = 0; r < rows; ++r) sum += delta[r * n + j];',
     replace: '  for (size_t r = 0; r + 1 < rows; ++r) sum += delta[r * n + j];',
   },
