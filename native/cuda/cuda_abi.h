@@ -190,21 +190,21 @@ typedef int (*reckit_cuda_mlp_read_gradients_fn)(reckit_cuda_mlp* mlp, float* gr
                                                  size_t message_size);
 /* x (rows x input) through the network into out (rows x output), keeping x and the activations for
  * reckit_cuda_mlp_backward; it also allocates what that backward needs, so the backward never runs out of memory. */
-typedef int (*reckit_cuda_mlp_forward_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
-                                          char* message, size_t message_size);
+typedef int (*reckit_cuda_mlp_forward_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out, char* message,
+                                          size_t message_size);
 /* The forward's outputs without keeping anything (the kept forward stays), in pieces of at most
  * RECKIT_CUDA_MLP_PREDICT_ROWS rows so the device memory it takes is bounded. */
 #define RECKIT_CUDA_MLP_PREDICT_ROWS 4096
-typedef int (*reckit_cuda_mlp_predict_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
-                                          char* message, size_t message_size);
+typedef int (*reckit_cuda_mlp_predict_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out, char* message,
+                                          size_t message_size);
 /* Backpropagates grad_out (rows x output, dL/d output of the kept forward; rows must be its rows, else
  * RECKIT_CUDA_INVALID): the parameter gradients replace the handle's, and are copied to param_grads (nullable);
  * input_grad (rows x input, nullable) receives dL/dx. */
-typedef int (*reckit_cuda_mlp_backward_fn)(reckit_cuda_mlp* mlp, const float* grad_out, size_t rows,
-                                           float* input_grad, float* param_grads, char* message, size_t message_size);
+typedef int (*reckit_cuda_mlp_backward_fn)(reckit_cuda_mlp* mlp, const float* grad_out, size_t rows, float* input_grad,
+                                           float* param_grads, char* message, size_t message_size);
 /* One update of the parameters from the handle's gradients, train_batch's (optimizer 0: Adam step adam_step,
  * 1-based; 1: SGD with momentum). State the optimizer lacks is created as zeros first; out of memory changes
  * nothing. */
 typedef int (*reckit_cuda_mlp_step_fn)(reckit_cuda_mlp* mlp, int optimizer, float lr, float beta1, float beta2,
-                                       float eps, float momentum, float weight_decay, uint64_t adam_step,
-                                       char* message, size_t message_size);
+                                       float eps, float momentum, float weight_decay, uint64_t adam_step, char* message,
+                                       size_t message_size);
