@@ -110,6 +110,27 @@ const PLANTS = [
     replace: 'if (Dtype == RECKIT_CUDA_DTYPE_I8 && inside && lane != 31) acc *= scales[row];',
   },
   {
+    name: 'gan-gumbel-backward-missing-inverse-tau',
+    what: 'device Gan: the Gumbel-softmax backward leaves out the 1/tau of its Jacobian',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f / tau, grad + at); break;',
+    replace: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f, grad + at); break;',
+  },
+  {
+    name: 'gan-fake-gradient-row-stride',
+    what: "device Gan: the fakes' gradient is read from D's input gradient with the data width as the row stride (the conditions' columns ignored)",
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  out[i] = in[(i / cols) * in_width + i % cols];',
+    replace: '  out[i] = in[(i / cols) * cols + i % cols];',
+  },
+  {
+    name: 'gan-condition-loss-row-past-batch',
+    what: 'device Gan: the conditional-loss kernel runs one thread past the last row of the batch',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  if (r >= rows) return;\n  double total = 0.0;',
+    replace: '  if (r > rows) return;\n  double total = 0.0;',
+  },
+  {
     name: 'philox-tail-off-by-one',
     what: 'Philox fill: the last block writes one value past n',
     file: 'native/cuda/philox_fill.cu',
