@@ -301,31 +301,35 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
   }
 
   // toDevice('auto' | 'cpu' | 'cuda'): 'cuda' moves the table to the device (ERR_RECKIT_NO_DEVICE with the
-  // reason when CUDA is unusable); 'auto' does so only when CUDA is usable; 'cpu' leaves it where it is.
-  // Returns whether the table should move (the async form then moves it on the pool).
-  static bool wants_device(const Napi::Value& value) {
+  // reason when CUDA is unusable, ERR_RECKIT_OUT_OF_MEMORY when it cannot hold the table); 'auto' does so only
+  // when CUDA is usable and the table fits, and lets later out-of-memory move it back (EmbeddingTable::to_device);
+  // 'cpu' leaves it where it is. The async form moves it on the pool.
+  enum class Move { None, Cuda, Auto };
+  static Move wanted_move(const Napi::Value& value) {
     const std::string device = string_arg(value, "device");
     require(device == "cpu" || device == "cuda" || device == "auto", ErrorCode::InvalidArg,
             "device must be 'cpu', 'cuda' or 'auto'");
     if (device == "cuda") {
       require(cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      return Move::Cuda;
     }
-    return device == "cuda" || (device == "auto" && cuda_api() != nullptr);
+    return device == "auto" && cuda_api() != nullptr ? Move::Auto : Move::None;
   }
 
   Napi::Value to_device(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      if (wants_device(args[0])) table_->to_device();
+      const Move move = wanted_move(args[0]);
+      if (move != Move::None) table_->to_device(move == Move::Auto);
       return args.Env().Undefined();
     });
   }
 
   Napi::Value to_device_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      const bool move = wants_device(args[0]);
+      const Move move = wanted_move(args[0]);
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, move] { if (move) t->to_device(); },
+          args.Env(), {args.This()}, [t, move] { if (move != Move::None) t->to_device(move == Move::Auto); },
           [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
     });
   }
