@@ -1,8 +1,8 @@
 // The native EmbeddingTable class (Napi::ObjectWrap over a shared core table) and its factories.
 // Construction from JS takes (rows, dim, init kind, p1, p2, seed); factories (fromArray, load, clone)
 // return an External that lib/embedding-table.ts adopts with `new`, so no constructor is kept in
-// static or per-env state. Async forms copy ids/offsets (they decide which memory is read) before
-// queueing, and validate again on the worker under the table's lock.
+// static or per-env state. Async forms read their inputs inside an AsyncInputs scope, which copies them once
+// (the worker keeps the copies until it settles), and validate again on the worker under the table's lock.
 #include "binding/embedding_table_binding.h"
 
 #include <cstring>
@@ -126,15 +126,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch.ids = index_array(args[0], "ids");
-      owned->batch.has_offsets = false;
-      owned->own();
-      auto out = async_output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const IndexArray ids = index_array(args[0], "ids");
+      auto out = async_output(args.Env(), args[1], checked_size(ids.length, table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, owned, out] { t->lookup(owned->batch.ids, out->dst, cpu::kernels()); },
+          args.Env(), {args.This()}, [t, ids, out] { t->lookup(ids, out->dst, cpu::kernels()); },
           [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
@@ -152,14 +149,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_bag_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, false);
-      owned->own();
-      auto out = async_output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, false);
+      auto out = async_output(args.Env(), args[4], checked_size(batch.bags(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, owned, out] { t->lookup_bag(owned->batch, out->dst, cpu::kernels()); },
+          args.Env(), {args.This()}, [t, batch, out] { t->lookup_bag(batch, out->dst, cpu::kernels()); },
           [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
@@ -176,19 +171,15 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value backward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, true);
-      owned->own();
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, true);
       const ArrayView<float> g = float32_array(args[4], "gradOut");
       auto grad = std::make_shared<SparseGradient>();
       TablePtr t = table_;
+      const bool weighted = batch.weights != nullptr;
       return run_async(
-          args.Env(), {args.This(), args[3], args[4]},
-          [t, owned, g, grad] { *grad = t->backward(owned->batch, g.data, g.length); },
-          [grad, owned](Napi::Env env) -> Napi::Value {
-            return gradient_object(env, *grad, owned->batch.weights != nullptr);
-          });
+          args.Env(), {args.This(), args[3], args[4]}, [t, batch, g, grad] { *grad = t->backward(batch, g.data, g.length); },
+          [grad, weighted](Napi::Env env) -> Napi::Value { return gradient_object(env, *grad, weighted); });
     });
   }
 
@@ -205,20 +196,17 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value step_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, true);
-      owned->own();
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, true);
       const ArrayView<float> g = float32_array(args[4], "gradOut");
       const SparseOptimizerConfig c = config_arg(args[5]);
       auto result = std::make_shared<EmbeddingTable::StepResult>();
       TablePtr t = table_;
+      const bool weighted = batch.weights != nullptr;
       return run_async(
           args.Env(), {args.This(), args[3], args[4]},
-          [t, owned, g, c, result] { *result = t->step(owned->batch, g.data, g.length, c); },
-          [result, owned](Napi::Env env) -> Napi::Value {
-            return step_object(env, *result, owned->batch.weights != nullptr);
-          });
+          [t, batch, g, c, result] { *result = t->step(batch, g.data, g.length, c); },
+          [result, weighted](Napi::Env env) -> Napi::Value { return step_object(env, *result, weighted); });
     });
   }
 

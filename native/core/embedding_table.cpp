@@ -99,7 +99,7 @@ EmbeddingMemory EmbeddingTable::memory() const {
     const bool adam = state_kind_ == SparseOptimizer::Adam;
     m.optimizer_bytes = rows_ * dim_ * sizeof(float) * (adam ? 2 : 1) + (adam ? rows_ * sizeof(uint32_t) : 0);
   }
-  if (device_) m.device_bytes = m.table_bytes + m.optimizer_bytes;
+  if (device_) m.device_bytes = device_->bytes();  // rows, state, and the batch buffers it keeps
   return m;
 }
 

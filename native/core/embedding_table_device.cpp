@@ -83,6 +83,8 @@ size_t EmbeddingDeviceTable::step(const BagBatch& batch, const float* grad_out, 
   return touched;
 }
 
+size_t EmbeddingDeviceTable::bytes() const { return api_->table_bytes(handle_); }
+
 // ---- EmbeddingTable's device members ---------------------------------------------------------------------
 
 bool EmbeddingTable::to_device(bool automatic) {

@@ -116,8 +116,10 @@ for (const optimizer of OPTIMIZERS) {
         assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, `table after step ${i}`);
       });
       assert.is(gpu.optimizerState, cpu.optimizerState);
-      const mem = cpu.memoryUsage();
-      assert.equal(gpu.memoryUsage(), { ...mem, deviceBytes: mem.tableBytes + mem.optimizerBytes });
+      const mem = cpu.memoryUsage(), onDevice = gpu.memoryUsage();
+      assert.equal({ ...onDevice, deviceBytes: 0 }, mem);
+      // the rows, the state and the batch buffers kept for the next step
+      assert.ok(onDevice.deviceBytes > mem.tableBytes + mem.optimizerBytes, String(onDevice.deviceBytes));
       // The device's optimizer state, saved and loaded on the CPU, continues exactly like the CPU's own.
       const moved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true, device: 'cpu' });
       const gradOut = seededFloats(4 * dim, 300);
@@ -165,6 +167,39 @@ test('device table: writes (set, fromBuffer with state, resetOptimizer, clone) r
   assert.is(created.device, 'cuda');
   assertAllClose(created.lookup([3]), new EmbeddingTable({ rows, dim, init: { kind: 'uniform', seed: 9 }, device: 'cpu' }).lookup([3]), 0, 0, 'createAsync');
   for (const t of [cpu, gpu, loaded, clone, created]) t.dispose();
+});
+
+test('device table: batch buffers are kept and reused (deviceBytes), grown only by a larger batch', () => {
+  const rows = 64, dim = 9;
+  const { cpu, gpu } = pair(rows, dim, seededFloats(rows * dim, 31));
+  assert.is(gpu.memoryUsage().deviceBytes, rows * dim * 4);  // the rows only, before any batch
+  const batch = (n: number, seed: number) => Uint32Array.from(seededFloats(n, seed), (x) => Math.floor((x + 1) * 31.5) % rows);
+  const go = (n: number, seed: number) => seededFloats(n * dim, seed);
+  const small = batch(20, 1), large = batch(50, 2);
+  gpu.step(small, null, go(20, 3), { optimizer: 'adagrad', lr: 0.1 });
+  cpu.step(small, null, go(20, 3), { optimizer: 'adagrad', lr: 0.1 });
+  const afterFirst = gpu.memoryUsage().deviceBytes;
+  assert.ok(afterFirst > 2 * rows * dim * 4, 'rows, Adagrad sums and batch buffers');
+  // A second batch of the same size, then smaller ones of every kind: no buffer grows; the stale contents of the
+  // reused buffers must not leak into the results.
+  for (const [i, ids] of [batch(20, 4), batch(7, 5), batch(1, 6)].entries()) {
+    const opts = { optimizer: 'adagrad' as const, lr: 0.1 };
+    assert.is(gpu.step(ids, null, go(ids.length, 10 + i), opts).rowsTouched, cpu.step(ids, null, go(ids.length, 10 + i), opts).rowsTouched);
+    assertAllClose(gpu.lookup(ids), cpu.lookup(ids), 1e-5, 1e-6, `lookup ${i}`);
+    const g = gpu.lookupBackward(ids, go(ids.length, 20 + i)), c = cpu.lookupBackward(ids, go(ids.length, 20 + i));
+    assert.equal(Array.from(g.rows), Array.from(c.rows));
+    assertAllClose(g.grads, c.grads, 1e-6, 1e-6, `backward ${i}`);
+  }
+  assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'rows after reusing the buffers');
+  const steady = gpu.memoryUsage().deviceBytes;
+  assert.ok(steady >= afterFirst, 'a lookup may add its output buffer');
+  gpu.lookup(batch(20, 7));
+  gpu.step(batch(20, 8), null, go(20, 9), { optimizer: 'adagrad', lr: 0.1 });
+  assert.is(gpu.memoryUsage().deviceBytes, steady, 'the same sizes again: nothing allocated');
+  gpu.step(large, null, go(50, 30), { optimizer: 'adagrad', lr: 0.1 });
+  assert.ok(gpu.memoryUsage().deviceBytes > steady, 'a larger batch grows them');
+  cpu.dispose();
+  gpu.dispose();
 });
 
 test('device table: a bad batch is refused before the device sees it, the table unchanged', () => {
