@@ -64,8 +64,8 @@ const PLANTS = [
     name: 'staging-short-copy',
     what: 'resident objects: the pinned staging upload copies one float less of each piece',
     file: 'native/cuda/pinned_staging.h',
-    find: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece);',
-    replace: '      std::memcpy(data_, static_cast<const char*>(host) + done, piece > 4 ? piece - 4 : piece);',
+    find: '      std::memcpy(stage, static_cast<const char*>(host) + done, piece);',
+    replace: '      std::memcpy(stage, static_cast<const char*>(host) + done, piece > 4 ? piece - 4 : piece);',
   },
   {
     name: 'mlp-bias-grad-drops-last-row',

@@ -71,6 +71,7 @@ Loaded load() {
   handle_symbol(loaded.api.index_bytes, "reckit_cuda_index_bytes");
   handle_symbol(loaded.api.table_create, "reckit_cuda_table_create");
   handle_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
+  handle_symbol(loaded.api.table_bytes, "reckit_cuda_table_bytes");
   handle_symbol(loaded.api.table_write, "reckit_cuda_table_write");
   handle_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
   handle_symbol(loaded.api.table_read, "reckit_cuda_table_read");

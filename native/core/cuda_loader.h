@@ -26,6 +26,7 @@ struct CudaApi {
   // tables and models (device-resident objects)
   reckit_cuda_table_create_fn table_create = nullptr;
   reckit_cuda_table_destroy_fn table_destroy = nullptr;
+  reckit_cuda_table_bytes_fn table_bytes = nullptr;
   reckit_cuda_table_write_fn table_write = nullptr;
   reckit_cuda_table_set_state_fn table_set_state = nullptr;
   reckit_cuda_table_read_fn table_read = nullptr;

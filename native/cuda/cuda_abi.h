@@ -127,6 +127,9 @@ typedef struct reckit_cuda_table reckit_cuda_table;
 typedef int (*reckit_cuda_table_create_fn)(const float* weights, size_t rows, size_t dim, reckit_cuda_table** out,
                                            char* message, size_t message_size);
 typedef void (*reckit_cuda_table_destroy_fn)(reckit_cuda_table* table);
+/* Device bytes held by the table (ABI 4): the rows, the optimizer state, and the batch buffers it keeps for the
+ * next call (grown on demand, never shrunk). Waits for a call in progress on the table. */
+typedef size_t (*reckit_cuda_table_bytes_fn)(reckit_cuda_table* table);
 /* Overwrites rows [first_row, first_row + count) with weights (count x dim). */
 typedef int (*reckit_cuda_table_write_fn)(reckit_cuda_table* table, size_t first_row, size_t count,
                                           const float* weights, char* message, size_t message_size);
