@@ -86,7 +86,7 @@ const PLANTS = [
   {
     name: 'mlp-bias-grad-drops-last-row',
     what: 'device Mlp training: the bias gradient sums every row but the last of the mini-batch',
-    file: 'native/cuda/mlp.cu',
+    file: 'native/cuda/mlp_network.cu',
     find: '  for (size_t r = 0; r < rows; ++r) sum += delta[r * n + j];',
     replace: '  for (size_t r = 0; r + 1 < rows; ++r) sum += delta[r * n + j];',
   },
@@ -130,6 +130,27 @@ const PLANTS = [
     suites: ['index.conformance.ts'],
   },
   {
+    name: 'gan-gumbel-backward-missing-inverse-tau',
+    what: 'device Gan: the Gumbel-softmax backward leaves out the 1/tau of its Jacobian',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f / tau, grad + at); break;',
+    replace: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f, grad + at); break;',
+  },
+  {
+    name: 'gan-fake-gradient-row-stride',
+    what: "device Gan: the fakes' gradient is read from D's input gradient with the data width as the row stride (the conditions' columns ignored)",
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  out[i] = in[(i / cols) * in_width + i % cols];',
+    replace: '  out[i] = in[(i / cols) * cols + i % cols];',
+  },
+  {
+    name: 'gan-condition-loss-row-past-batch',
+    what: 'device Gan: the conditional-loss kernel runs one thread past the last row of the batch',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  if (r >= rows) return;\n  double total = 0.0;',
+    replace: '  if (r > rows) return;\n  double total = 0.0;',
+  },
+  {
     name: 'philox-tail-off-by-one',
     what: 'Philox fill: the last block writes one value past n',
     file: 'native/cuda/philox_fill.cu',
@@ -148,7 +169,10 @@ const SUITES_BY_FILE = {
   'native/cuda/embedding_backward.cu': ['embedding.conformance.ts', 'embedding-step.conformance.ts', 'embedding-table-device.conformance.ts'],
   'native/cuda/embedding_table.cu': ['embedding-table-device.conformance.ts'],
   'native/cuda/pinned_staging.h': ['embedding-table-device.conformance.ts', 'mlp-device.conformance.ts'],
-  'native/cuda/mlp.cu': ['mlp-device.conformance.ts'],
+  'native/cuda/mlp.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
+  'native/cuda/mlp_network.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
+  'native/cuda/gan.cu': ['gan-device.conformance.ts'],
+  'native/cuda/gan_kernels.cu': ['gan-device.conformance.ts'],
   'native/cuda/elementwise.cu': ['training-ops.conformance.ts'],
   'native/cuda/philox_fill.cu': ['philox.conformance.ts'],
 };
