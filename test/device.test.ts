@@ -21,7 +21,8 @@ test('device: a bad value is ERR_RECKIT_INVALID_ARG before anything is allocated
       assert.is((e as { code?: string }).code, 'ERR_RECKIT_INVALID_ARG');
     }
   }
-  assert.is(new EmbeddingTable({ rows: 2, dim: 2 }).device, 'cpu');
+  // the default is auto: the device when a CUDA library is usable
+  assert.is(new EmbeddingTable({ rows: 2, dim: 2 }).device, cuda.available ? 'cuda' : 'cpu');
   assert.is(new EmbeddingTable({ rows: 2, dim: 2, device: 'cpu' }).device, 'cpu');
 });
 
@@ -99,7 +100,7 @@ if (!cuda.available) {
 
   test('device cuda: a training loop (lookup, bag backward, Adam steps) matches the CPU; save and load round-trip', async () => {
     const rows = 64, dim = 24;
-    const cpu = new EmbeddingTable({ rows, dim, init: { kind: 'normal', std: 0.1, seed: 42 } });
+    const cpu = new EmbeddingTable({ rows, dim, init: { kind: 'normal', std: 0.1, seed: 42 }, device: 'cpu' });
     const gpu = new EmbeddingTable({ rows, dim, init: { kind: 'normal', std: 0.1, seed: 42 }, device: 'cuda' });
     assert.equal(gpu.data(), cpu.data());
     for (let it = 0; it < 5; it++) {

@@ -26,6 +26,7 @@ struct CudaApi {
   // tables and models (device-resident objects)
   reckit_cuda_table_create_fn table_create = nullptr;
   reckit_cuda_table_destroy_fn table_destroy = nullptr;
+  reckit_cuda_table_bytes_fn table_bytes = nullptr;
   reckit_cuda_table_write_fn table_write = nullptr;
   reckit_cuda_table_set_state_fn table_set_state = nullptr;
   reckit_cuda_table_read_fn table_read = nullptr;
@@ -43,6 +44,12 @@ struct CudaApi {
   reckit_cuda_mlp_predict_fn mlp_predict = nullptr;
   reckit_cuda_mlp_backward_fn mlp_backward = nullptr;
   reckit_cuda_mlp_step_fn mlp_step = nullptr;
+  reckit_cuda_gan_create_fn gan_create = nullptr;
+  reckit_cuda_gan_destroy_fn gan_destroy = nullptr;
+  reckit_cuda_gan_set_state_fn gan_set_state = nullptr;
+  reckit_cuda_gan_read_fn gan_read = nullptr;
+  reckit_cuda_gan_d_step_fn gan_d_step = nullptr;
+  reckit_cuda_gan_g_step_fn gan_g_step = nullptr;
 };
 
 struct CudaStatus {
