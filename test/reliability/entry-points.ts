@@ -600,7 +600,8 @@ const vectorOp = (name: 'dot' | 'l2Squared' | 'cosine'): Entry => ({
 const gemmEntry = (async: boolean): Entry => ({
   name: `ops.${async ? 'gemmAsync' : 'gemm'}`,
   async,
-  call: (_, a, b, m, n, k, c) => (async ? ops.gemmAsync(a, b, { m, n, k, c }) : ops.gemm(a, b, { m, n, k, c })),
+  call: (_, a, b, m, n, k, c, device) =>
+    (async ? ops.gemmAsync(a, b, { m, n, k, c, device }) : ops.gemm(a, b, { m, n, k, c, device })),
   args: [
     arg('a', () => values(6, 24), expecting(V.f32, { 'one long': V.OK })),
     arg('b', () => values(12, 25), expecting(V.f32, { 'one long': V.OK })),
@@ -611,6 +612,7 @@ const gemmEntry = (async: boolean): Entry => ({
       { name: 'short c', make: () => new Float32Array(7), expect: V.DIM },
       { name: 'detached c', make: () => V.detached(new Float32Array(8)), expect: V.DIM },
     ]),
+    arg('device', () => 'cpu', V.oneOf),
   ],
 });
 
