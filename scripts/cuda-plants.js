@@ -131,6 +131,13 @@ const PLANTS = [
     replace: '  if (r > rows) return;\n  double total = 0.0;',
   },
   {
+    name: 'cfgan-zr-gradient-half',
+    what: "device CFGAN: the zero-reconstruction term's gradient leaves out the 2 of d(r²)/dr",
+    file: 'native/cuda/cfgan.cu',
+    find: '    grad[e] = d_in_grad[r * 2 * n + j] * pm[e] + 2.f * zr_scale * y * zr[e];',
+    replace: '    grad[e] = d_in_grad[r * 2 * n + j] * pm[e] + zr_scale * y * zr[e];',
+  },
+  {
     name: 'philox-tail-off-by-one',
     what: 'Philox fill: the last block writes one value past n',
     file: 'native/cuda/philox_fill.cu',
