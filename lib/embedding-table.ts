@@ -51,11 +51,16 @@ export interface EmbeddingTableOptions {
 
 export interface DeviceOption {
   /**
-   * `cpu` (default): host memory. `cuda`: the rows and the optimizer state live in CUDA device memory and
-   * lookups, backward and `step` run there (`ERR_RECKIT_NO_DEVICE`, with `info().cuda.reason`, when CUDA is
-   * not usable; `ERR_RECKIT_OUT_OF_MEMORY` when the device is full). `auto`: `cuda` when usable, else `cpu`.
-   * `get`, `data`, `save`, `toBuffer` and `clone` copy from the device. Results equal the CPU's within float
-   * rounding (sum/mean gradients are summed in the same order; see docs/cuda.md).
+   * `auto` (default): CUDA device memory when CUDA is usable (`info().cuda.available`) and the device can
+   * hold the table, else host memory, without an error. An `auto` table that later runs out of device memory
+   * (a step creating its optimizer state, a batch's buffers) moves back to the CPU with its rows and
+   * optimizer state, and the call that ran out completes there: watch {@link EmbeddingTable.device}.
+   * `cuda`: the rows and the optimizer state live in device memory and lookups, backward and `step` run
+   * there (`ERR_RECKIT_NO_DEVICE`, with `info().cuda.reason`, when CUDA is not usable;
+   * `ERR_RECKIT_OUT_OF_MEMORY`, with the table unchanged, when the device is full). `cpu`: host memory, the
+   * GPU never touched (the choice for a table read or written row by row in a loop, where each device call
+   * pays a transfer). `get`, `data`, `save`, `toBuffer` and `clone` copy from the device. Results equal the
+   * CPU's within float rounding (sum/mean gradients are summed in the same order; see docs/cuda.md).
    */
   device?: Device;
 }
@@ -125,7 +130,10 @@ export interface LoadOptions {
   mmap?: boolean;
   /** Also load the optimizer state saved with the table (not with `mmap`). Default false. */
   optimizerState?: boolean;
-  /** Where the loaded table lives (default `cpu`): see {@link DeviceOption}. */
+  /**
+   * Where the loaded table lives: see {@link DeviceOption} (default `auto`; a mapped table stays on the CPU
+   * under `auto`, since `mmap` asks for host pages shared between processes).
+   */
   device?: Device;
 }
 
@@ -207,11 +215,13 @@ function loadOptions(options: LoadOptions | undefined): { mmap: boolean; optimiz
   for (const key of ['mmap', 'optimizerState']) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalidArg(`options.${key} must be a boolean`);
   }
-  return { mmap: o.mmap === true, optimizerState: o.optimizerState === true, device: deviceOf(o) };
+  const mmap = o.mmap === true;
+  const device = deviceOf(o);
+  return { mmap, optimizerState: o.optimizerState === true, device: mmap && device === 'auto' ? 'cpu' : device };
 }
 
 function deviceOf(o: Record<string, unknown>): Device {
-  return o.device === undefined ? 'cpu' : requireOneOf(o.device, 'options.device', DEVICES);
+  return o.device === undefined ? 'auto' : requireOneOf(o.device, 'options.device', DEVICES);
 }
 
 /** The native constructor's (rows, dim, kind, p1, p2, seed) from the public options. */
@@ -381,7 +391,7 @@ export class EmbeddingTable {
     return this.#dim;
   }
 
-  /** Where the rows live: `cuda` (device memory) or `cpu`. */
+  /** Where the rows live now: `cuda` (device memory) or `cpu` (an `auto` table moves here when the device is full). */
   get device(): 'cpu' | 'cuda' {
     return this.#native.device() as 'cpu' | 'cuda';
   }

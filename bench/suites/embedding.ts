@@ -159,7 +159,7 @@ export const embeddingSuite: Suite = {
     const ids = randomIds(n, s.rows, 12345);
     const offsets = new Uint32Array(s.bags).map((_, b) => b * s.bagSize);
     const gradOut = benchData(s.bags * s.dim, 7).map((v) => v * 0.01);
-    const table = new EmbeddingTable({ rows: s.rows, dim: s.dim, init: { kind: 'normal', std: 0.1, seed: 1 } });
+    const table = new EmbeddingTable({ rows: s.rows, dim: s.dim, init: { kind: 'normal', std: 0.1, seed: 1 }, device: 'cpu' });
     const adamTable = table.clone();
     // Outputs reused across iterations, as a training loop would (the `out` option).
     const pooled = new Float32Array(s.bags * s.dim);

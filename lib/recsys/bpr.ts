@@ -122,9 +122,11 @@ export class Bpr extends RecommenderBase {
     const seed = o.seed === undefined ? 0 : requireInteger(o.seed, 'options.seed', 0, Number.MAX_SAFE_INTEGER - 2);
     const c = this.config;
     const seen = toCsr(train, { by: 'user', binary: true });
-    const users = await EmbeddingTable.createAsync({ rows: train.numUsers, dim: c.factors, init: { kind: 'normal', std: c.initStd, seed } });
-    const items = await EmbeddingTable.createAsync({ rows: train.numItems, dim: c.factors, init: { kind: 'normal', std: c.initStd, seed: seed + 1 } });
-    const bias = c.bias ? await EmbeddingTable.createAsync({ rows: train.numItems, dim: 1, init: { kind: 'zeros' } }) : null;
+    // BPR's native trainer reads the rows in place every batch: its tables stay on the CPU.
+    const device = 'cpu';
+    const users = await EmbeddingTable.createAsync({ rows: train.numUsers, dim: c.factors, init: { kind: 'normal', std: c.initStd, seed }, device });
+    const items = await EmbeddingTable.createAsync({ rows: train.numItems, dim: c.factors, init: { kind: 'normal', std: c.initStd, seed: seed + 1 }, device });
+    const bias = c.bias ? await EmbeddingTable.createAsync({ rows: train.numItems, dim: 1, init: { kind: 'zeros' }, device }) : null;
     let losses: Float64Array;
     const fits = fitsOf(this, 'this bpr model');
     try {
@@ -240,9 +242,9 @@ export class Bpr extends RecommenderBase {
       if (a && !a.every(Number.isFinite)) throw reckitError('ERR_RECKIT_CORRUPT_FILE', 'saved embeddings are not finite');
     }
     m.tables = {
-      users: EmbeddingTable.fromArray(m.numUsers, f, users),
-      items: EmbeddingTable.fromArray(m.numItems, f, items),
-      bias: bias ? EmbeddingTable.fromArray(m.numItems, 1, bias) : null,
+      users: EmbeddingTable.fromArray(m.numUsers, f, users, { device: 'cpu' }),
+      items: EmbeddingTable.fromArray(m.numItems, f, items, { device: 'cpu' }),
+      bias: bias ? EmbeddingTable.fromArray(m.numItems, 1, bias, { device: 'cpu' }) : null,
     };
     return m;
   }

@@ -23,20 +23,6 @@ PoolMode mode_arg(const Napi::Value& value);
 BagBatch batch_args(const Napi::CallbackInfo& args, size_t first, bool offsets_optional);
 SparseOptimizerConfig config_arg(const Napi::Value& options);
 
-// A batch whose index arrays are owned copies (for async work: the JS arrays may change meanwhile).
-struct OwnedBatch {
-  std::vector<uint32_t> ids, offsets;
-  BagBatch batch;
-  void own() {
-    ids.assign(batch.ids.data, batch.ids.data + batch.ids.length);
-    batch.ids.data = ids.data();
-    if (batch.has_offsets) {
-      offsets.assign(batch.offsets.data, batch.offsets.data + batch.offsets.length);
-      batch.offsets.data = offsets.data();
-    }
-  }
-};
-
 // (rows, dim, init kind, p1, p2, seed): a table's shape and seeded init, checked on the JS thread.
 struct InitSpec {
   size_t rows = 0, dim = 0;

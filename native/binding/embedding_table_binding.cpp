@@ -1,8 +1,8 @@
 // The native EmbeddingTable class (Napi::ObjectWrap over a shared core table) and its factories.
 // Construction from JS takes (rows, dim, init kind, p1, p2, seed); factories (fromArray, load, clone)
 // return an External that lib/embedding-table.ts adopts with `new`, so no constructor is kept in
-// static or per-env state. Async forms copy ids/offsets (they decide which memory is read) before
-// queueing, and validate again on the worker under the table's lock.
+// static or per-env state. Async forms read their inputs inside an AsyncInputs scope, which copies them once
+// (the worker keeps the copies until it settles), and validate again on the worker under the table's lock.
 #include "binding/embedding_table_binding.h"
 
 #include <cstring>
@@ -126,15 +126,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch.ids = index_array(args[0], "ids");
-      owned->batch.has_offsets = false;
-      owned->own();
-      auto out = async_output(args.Env(), args[1], checked_size(owned->ids.size(), table_->dim(), "the output"));
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const IndexArray ids = index_array(args[0], "ids");
+      auto out = async_output(args.Env(), args[1], checked_size(ids.length, table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, owned, out] { t->lookup(owned->batch.ids, out->dst, cpu::kernels()); },
+          args.Env(), {args.This()}, [t, ids, out] { t->lookup(ids, out->dst, cpu::kernels()); },
           [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
@@ -152,14 +149,12 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value lookup_bag_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, false);
-      owned->own();
-      auto out = async_output(args.Env(), args[4], checked_size(owned->batch.bags(), table_->dim(), "the output"));
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, false);
+      auto out = async_output(args.Env(), args[4], checked_size(batch.bags(), table_->dim(), "the output"));
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, owned, out] { t->lookup_bag(owned->batch, out->dst, cpu::kernels()); },
+          args.Env(), {args.This()}, [t, batch, out] { t->lookup_bag(batch, out->dst, cpu::kernels()); },
           [out](Napi::Env env) -> Napi::Value { return out->settle(env); });
     });
   }
@@ -176,19 +171,15 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value backward_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, true);
-      owned->own();
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, true);
       const ArrayView<float> g = float32_array(args[4], "gradOut");
       auto grad = std::make_shared<SparseGradient>();
       TablePtr t = table_;
+      const bool weighted = batch.weights != nullptr;
       return run_async(
-          args.Env(), {args.This(), args[3], args[4]},
-          [t, owned, g, grad] { *grad = t->backward(owned->batch, g.data, g.length); },
-          [grad, owned](Napi::Env env) -> Napi::Value {
-            return gradient_object(env, *grad, owned->batch.weights != nullptr);
-          });
+          args.Env(), {args.This(), args[3], args[4]}, [t, batch, g, grad] { *grad = t->backward(batch, g.data, g.length); },
+          [grad, weighted](Napi::Env env) -> Napi::Value { return gradient_object(env, *grad, weighted); });
     });
   }
 
@@ -205,20 +196,17 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
 
   Napi::Value step_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      AsyncInputs inputs;  // inputs read below are copied: JS may detach them mid-call
-      auto owned = std::make_shared<OwnedBatch>();
-      owned->batch = batch_args(args, 0, true);
-      owned->own();
+      AsyncInputs inputs;  // inputs read below are copied (once): JS may detach them mid-call
+      const BagBatch batch = batch_args(args, 0, true);
       const ArrayView<float> g = float32_array(args[4], "gradOut");
       const SparseOptimizerConfig c = config_arg(args[5]);
       auto result = std::make_shared<EmbeddingTable::StepResult>();
       TablePtr t = table_;
+      const bool weighted = batch.weights != nullptr;
       return run_async(
           args.Env(), {args.This(), args[3], args[4]},
-          [t, owned, g, c, result] { *result = t->step(owned->batch, g.data, g.length, c); },
-          [result, owned](Napi::Env env) -> Napi::Value {
-            return step_object(env, *result, owned->batch.weights != nullptr);
-          });
+          [t, batch, g, c, result] { *result = t->step(batch, g.data, g.length, c); },
+          [result, weighted](Napi::Env env) -> Napi::Value { return step_object(env, *result, weighted); });
     });
   }
 
@@ -301,31 +289,35 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
   }
 
   // toDevice('auto' | 'cpu' | 'cuda'): 'cuda' moves the table to the device (ERR_RECKIT_NO_DEVICE with the
-  // reason when CUDA is unusable); 'auto' does so only when CUDA is usable; 'cpu' leaves it where it is.
-  // Returns whether the table should move (the async form then moves it on the pool).
-  static bool wants_device(const Napi::Value& value) {
+  // reason when CUDA is unusable, ERR_RECKIT_OUT_OF_MEMORY when it cannot hold the table); 'auto' does so only
+  // when CUDA is usable and the table fits, and lets later out-of-memory move it back (EmbeddingTable::to_device);
+  // 'cpu' leaves it where it is. The async form moves it on the pool.
+  enum class Move { None, Cuda, Auto };
+  static Move wanted_move(const Napi::Value& value) {
     const std::string device = string_arg(value, "device");
     require(device == "cpu" || device == "cuda" || device == "auto", ErrorCode::InvalidArg,
             "device must be 'cpu', 'cuda' or 'auto'");
     if (device == "cuda") {
       require(cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      return Move::Cuda;
     }
-    return device == "cuda" || (device == "auto" && cuda_api() != nullptr);
+    return device == "auto" && cuda_api() != nullptr ? Move::Auto : Move::None;
   }
 
   Napi::Value to_device(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      if (wants_device(args[0])) table_->to_device();
+      const Move move = wanted_move(args[0]);
+      if (move != Move::None) table_->to_device(move == Move::Auto);
       return args.Env().Undefined();
     });
   }
 
   Napi::Value to_device_async(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
-      const bool move = wants_device(args[0]);
+      const Move move = wanted_move(args[0]);
       TablePtr t = table_;
       return run_async(
-          args.Env(), {args.This()}, [t, move] { if (move) t->to_device(); },
+          args.Env(), {args.This()}, [t, move] { if (move != Move::None) t->to_device(move == Move::Auto); },
           [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
     });
   }

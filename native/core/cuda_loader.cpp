@@ -71,6 +71,7 @@ Loaded load() {
   handle_symbol(loaded.api.index_bytes, "reckit_cuda_index_bytes");
   handle_symbol(loaded.api.table_create, "reckit_cuda_table_create");
   handle_symbol(loaded.api.table_destroy, "reckit_cuda_table_destroy");
+  handle_symbol(loaded.api.table_bytes, "reckit_cuda_table_bytes");
   handle_symbol(loaded.api.table_write, "reckit_cuda_table_write");
   handle_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
   handle_symbol(loaded.api.table_read, "reckit_cuda_table_read");
@@ -82,6 +83,12 @@ Loaded load() {
   handle_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
   handle_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
   handle_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
+  handle_symbol(loaded.api.mlp_write, "reckit_cuda_mlp_write");
+  handle_symbol(loaded.api.mlp_read_gradients, "reckit_cuda_mlp_read_gradients");
+  handle_symbol(loaded.api.mlp_forward, "reckit_cuda_mlp_forward");
+  handle_symbol(loaded.api.mlp_predict, "reckit_cuda_mlp_predict");
+  handle_symbol(loaded.api.mlp_backward, "reckit_cuda_mlp_backward");
+  handle_symbol(loaded.api.mlp_step, "reckit_cuda_mlp_step");
   handle_symbol(loaded.api.gan_create, "reckit_cuda_gan_create");
   handle_symbol(loaded.api.gan_destroy, "reckit_cuda_gan_destroy");
   handle_symbol(loaded.api.gan_set_state, "reckit_cuda_gan_set_state");

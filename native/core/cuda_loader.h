@@ -26,6 +26,7 @@ struct CudaApi {
   // tables and models (device-resident objects)
   reckit_cuda_table_create_fn table_create = nullptr;
   reckit_cuda_table_destroy_fn table_destroy = nullptr;
+  reckit_cuda_table_bytes_fn table_bytes = nullptr;
   reckit_cuda_table_write_fn table_write = nullptr;
   reckit_cuda_table_set_state_fn table_set_state = nullptr;
   reckit_cuda_table_read_fn table_read = nullptr;
@@ -37,6 +38,12 @@ struct CudaApi {
   reckit_cuda_mlp_set_state_fn mlp_set_state = nullptr;
   reckit_cuda_mlp_read_fn mlp_read = nullptr;
   reckit_cuda_mlp_train_batch_fn mlp_train_batch = nullptr;
+  reckit_cuda_mlp_write_fn mlp_write = nullptr;
+  reckit_cuda_mlp_read_gradients_fn mlp_read_gradients = nullptr;
+  reckit_cuda_mlp_forward_fn mlp_forward = nullptr;
+  reckit_cuda_mlp_predict_fn mlp_predict = nullptr;
+  reckit_cuda_mlp_backward_fn mlp_backward = nullptr;
+  reckit_cuda_mlp_step_fn mlp_step = nullptr;
   reckit_cuda_gan_create_fn gan_create = nullptr;
   reckit_cuda_gan_destroy_fn gan_destroy = nullptr;
   reckit_cuda_gan_set_state_fn gan_set_state = nullptr;

@@ -99,7 +99,7 @@ EmbeddingMemory EmbeddingTable::memory() const {
     const bool adam = state_kind_ == SparseOptimizer::Adam;
     m.optimizer_bytes = rows_ * dim_ * sizeof(float) * (adam ? 2 : 1) + (adam ? rows_ * sizeof(uint32_t) : 0);
   }
-  if (device_) m.device_bytes = m.table_bytes + m.optimizer_bytes;
+  if (device_) m.device_bytes = device_->bytes();  // rows, state, and the batch buffers it keeps
   return m;
 }
 
@@ -107,14 +107,14 @@ void EmbeddingTable::init_normal(uint64_t seed, float mean, float stddev) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
   fill_normal(owned_.data(), owned_.size(), seed, 0, mean, stddev);
-  if (device_) device_->write_rows(0, rows_, owned_.data());
+  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, owned_.data()); }, true);
 }
 
 void EmbeddingTable::init_uniform(uint64_t seed, float low, float high) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
   fill_uniform(owned_.data(), owned_.size(), seed, 0, low, high);
-  if (device_) device_->write_rows(0, rows_, owned_.data());
+  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, owned_.data()); }, true);
 }
 
 void EmbeddingTable::assign(const float* values, size_t length) {
@@ -123,7 +123,8 @@ void EmbeddingTable::assign(const float* values, size_t length) {
   require_finite(values, length, "data");
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("assign");
-  if (device_) device_->write_rows(0, rows_, values);  // first: a failed upload leaves both copies as they were
+  // Device first: a failed upload leaves both copies as they were (or, on `auto`, moves the table to the CPU).
+  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, values); }, true);
   std::memcpy(owned_.data(), values, length * sizeof(float));
 }
 
@@ -138,7 +139,7 @@ std::shared_ptr<EmbeddingTable> EmbeddingTable::clone() const {
   copy->state_a_ = HugeArray<float>::copy_of(state_a_.data(), state_a_.size());
   copy->state_b_ = HugeArray<float>::copy_of(state_b_.data(), state_b_.size());
   copy->steps_ = HugeArray<uint32_t>::copy_of(steps_.data(), steps_.size());
-  if (device_) copy->to_device();  // a device table's clone lives on the device too
+  if (device_) copy->to_device(automatic_device_);  // a device table's clone lives on the device too
   return copy;
 }
 
@@ -159,7 +160,7 @@ void EmbeddingTable::set_row(size_t row, const float* values, size_t length) {
   require_writable("set a row");
   require(row < rows_, ErrorCode::OutOfRange,
           "row " + std::to_string(row) + " is out of range for a table of " + std::to_string(rows_) + " rows");
-  if (device_) device_->write_rows(row, 1, values);
+  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(row, 1, values); });
   std::memcpy(owned_.data() + row * dim_, values, dim_ * sizeof(float));
 }
 
@@ -226,10 +227,7 @@ void EmbeddingTable::lookup(const IndexArray& ids, float* out, const cpu::Kernel
   validate(batch);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  if (device_) {
-    device_->bag(batch, out);
-    return;
-  }
+  if (run_on_device(lock, [&](EmbeddingDeviceTable& d) { d.bag(batch, out); })) return;
   const float* table = rows_data();
   const size_t dim = dim_;
   const auto gather = k.embedding.gather_f32;
@@ -243,10 +241,7 @@ void EmbeddingTable::lookup_bag(const BagBatch& batch, float* out, const cpu::Ke
   validate(batch);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  if (device_) {
-    device_->bag(batch, out);
-    return;
-  }
+  if (run_on_device(lock, [&](EmbeddingDeviceTable& d) { d.bag(batch, out); })) return;
   const cpu::BagProblem p{rows_data(), dim_,         batch.ids.data, batch.ids.length, batch.offsets.data,
                           batch.bags(), batch.weights, out};
   const cpu::EmbeddingKernels& e = k.embedding;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/embedding_optimizers.h"
+#include "core/error.h"
 #include "core/huge_array.h"
 
 namespace reckit::cpu {
@@ -152,12 +153,57 @@ class EmbeddingTable {
   // refreshed only when something reads them (get, data, save, clone, optimizer state). Throws
   // ERR_RECKIT_NO_DEVICE (with the reason) when CUDA is not usable, OUT_OF_MEMORY when the device is full
   // (the table then stays on the CPU). Idempotent.
-  void to_device();
+  // `automatic` (the `auto` device): the device is a preference, not a demand. Out of device memory here
+  // leaves the table on the CPU without an error, and out of device memory in a later call moves it back to
+  // the CPU (rows and optimizer state copied back first) where that call then runs. Returns on_device().
+  bool to_device(bool automatic = false);
   bool on_device() const;
 
  private:
   // Refreshes the host mirror from the device when a device step changed it; callers hold mutex_ (either way).
-  void sync_host() const;
+  // rows false: only the optimizer state (the caller is about to overwrite every row).
+  void sync_host(bool rows = true) const;
+  // Whether a device call's error moves this table back to the CPU: out of device memory on an `auto` table.
+  bool falls_back(const Error& e) const;
+  // Copies the device's rows (unless rows_current) and state into the host arrays and frees the device copy;
+  // the caller holds mutex_ exclusively. A failed copy throws and leaves the table on the device.
+  void leave_device_locked(bool rows_current = false);
+  // leave_device_locked under the exclusive lock, for readers that hit out-of-memory under the shared lock
+  // (placement, not contents: logically const). Does nothing when the device copy is no longer `seen`.
+  void leave_device(const EmbeddingDeviceTable* seen) const;
+  // Runs body(device) while the table is on the device and returns true; when an `auto` table runs out of
+  // device memory, moves it to the CPU and returns false (the caller then runs there). `lock` is the caller's
+  // shared lock on mutex_ (released while the table moves).
+  template <class Body>
+  bool run_on_device(std::shared_lock<std::shared_mutex>& lock, Body&& body) const {
+    while (EmbeddingDeviceTable* seen = device_.get()) {
+      try {
+        body(*seen);
+        return true;
+      } catch (const Error& e) {
+        if (!falls_back(e)) throw;
+      }
+      lock.unlock();
+      leave_device(seen);
+      lock.lock();
+      require_live();
+    }
+    return false;
+  }
+  // The same for writers under the exclusive lock: false when the table is (now) on the CPU. rows_current:
+  // the caller overwrites every row itself, so only the optimizer state is copied back.
+  template <class Body>
+  bool run_on_device_locked(Body&& body, bool rows_current = false) {
+    if (!device_) return false;
+    try {
+      body(*device_);
+      return true;
+    } catch (const Error& e) {
+      if (!falls_back(e)) throw;
+    }
+    leave_device_locked(rows_current);
+    return false;
+  }
   void check_state_kind(SparseOptimizer kind) const;
   void require_live() const;
   void require_writable(const char* what) const;
@@ -177,6 +223,7 @@ class EmbeddingTable {
   HugeArray<uint32_t> steps_;
 
   std::shared_ptr<EmbeddingDeviceTable> device_;  // set when the table lives on a CUDA device
+  bool automatic_device_ = false;                  // placed with `auto`: device out-of-memory moves it back
   mutable std::mutex sync_mutex_;                  // readers under the shared lock refresh the mirror one at a time
   mutable bool host_stale_ = false;                // the device holds newer rows/state than the host mirror
 

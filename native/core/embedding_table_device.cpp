@@ -83,19 +83,29 @@ size_t EmbeddingDeviceTable::step(const BagBatch& batch, const float* grad_out, 
   return touched;
 }
 
+size_t EmbeddingDeviceTable::bytes() const { return api_->table_bytes(handle_); }
+
 // ---- EmbeddingTable's device members ---------------------------------------------------------------------
 
-void EmbeddingTable::to_device() {
+bool EmbeddingTable::to_device(bool automatic) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  if (device_) return;
-  auto device = std::make_shared<EmbeddingDeviceTable>(rows_data(), rows_, dim_);
-  if (has_state_) {
-    device->set_state(static_cast<int>(state_kind_), state_a_.data(), state_kind_ == SparseOptimizer::Adam ? state_b_.data() : nullptr,
-                      state_kind_ == SparseOptimizer::Adam ? steps_.data() : nullptr);
+  if (device_) return true;
+  try {
+    auto device = std::make_shared<EmbeddingDeviceTable>(rows_data(), rows_, dim_);
+    if (has_state_) {
+      const bool adam = state_kind_ == SparseOptimizer::Adam;
+      device->set_state(static_cast<int>(state_kind_), state_a_.data(), adam ? state_b_.data() : nullptr,
+                        adam ? steps_.data() : nullptr);
+    }
+    device_ = std::move(device);
+  } catch (const Error& e) {
+    if (!automatic || e.code() != ErrorCode::OutOfMemory) throw;
+    return false;  // `auto`: a table the device cannot hold stays on the CPU
   }
-  device_ = std::move(device);
+  automatic_device_ = automatic;
   host_stale_ = false;
+  return true;
 }
 
 bool EmbeddingTable::on_device() const {
@@ -103,7 +113,7 @@ bool EmbeddingTable::on_device() const {
   return device_ != nullptr;
 }
 
-void EmbeddingTable::sync_host() const {
+void EmbeddingTable::sync_host(bool rows) const {
   std::lock_guard<std::mutex> sync(sync_mutex_);
   if (!device_ || !host_stale_) return;
   // The mirror is logically const: it only catches up with the device (readers share the table's lock).
@@ -116,9 +126,27 @@ void EmbeddingTable::sync_host() const {
   } catch (const std::bad_alloc&) {
     fail(ErrorCode::OutOfMemory, "cannot allocate the host copy of the table's optimizer state");
   }
-  device_->read(self->owned_.data(), has_state_ ? self->state_a_.data() : nullptr, adam ? self->state_b_.data() : nullptr,
-                adam ? self->steps_.data() : nullptr);
+  device_->read(rows ? self->owned_.data() : nullptr, has_state_ ? self->state_a_.data() : nullptr,
+                adam ? self->state_b_.data() : nullptr, adam ? self->steps_.data() : nullptr);
+  // A state-only refresh leaves the rows stale: only a caller that overwrites them all asks for it.
   host_stale_ = false;
+}
+
+bool EmbeddingTable::falls_back(const Error& e) const {
+  return automatic_device_ && e.code() == ErrorCode::OutOfMemory;
+}
+
+void EmbeddingTable::leave_device_locked(bool rows_current) {
+  if (!device_) return;
+  sync_host(!rows_current);  // reading back needs no device memory: it goes through the staging buffer
+  device_.reset();
+  host_stale_ = false;
+}
+
+void EmbeddingTable::leave_device(const EmbeddingDeviceTable* seen) const {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (disposed_ || device_.get() != seen) return;  // another call moved it already
+  const_cast<EmbeddingTable*>(this)->leave_device_locked();
 }
 
 }  // namespace reckit

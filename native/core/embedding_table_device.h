@@ -24,6 +24,8 @@ class EmbeddingDeviceTable {
   void bag(const BagBatch& batch, float* out);
   SparseGradient backward(const BagBatch& batch, const float* grad_out, size_t dim);
   size_t step(const BagBatch& batch, const float* grad_out, const SparseOptimizerConfig& config, float* weight_grads);
+  // Device bytes: rows, optimizer state and the batch buffers kept for the next call.
+  size_t bytes() const;
 
  private:
   const CudaApi* api_;

@@ -268,7 +268,10 @@ SparseGradient EmbeddingTable::backward(const BagBatch& batch, const float* grad
   check_grad(batch, dim_, grad_out, grad_length);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  if (device_) return device_->backward(batch, grad_out, dim_);
+  SparseGradient on_device;
+  if (run_on_device(lock, [&](EmbeddingDeviceTable& d) { on_device = d.backward(batch, grad_out, dim_); })) {
+    return on_device;
+  }
   Scratch& s = scratch();
   const Plan p = make_plan(batch, grad_out, rows_, dim_, s);
   const float* table = rows_data();
@@ -327,17 +330,19 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
   check_config(config);
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("step");
-  if (device_) {
-    check_state_kind(config.kind);
-    StepResult result;
-    if (batch.weights) result.weight_grads.resize(batch.ids.length);
-    result.rows_touched = device_->step(batch, grad_out, config, batch.weights ? result.weight_grads.data() : nullptr);
+  if (device_) check_state_kind(config.kind);
+  StepResult on_device;
+  // A failed device step changed nothing (it allocates before it writes), so on `auto` the CPU redoes it whole.
+  if (run_on_device_locked([&](EmbeddingDeviceTable& d) {
+        if (batch.weights) on_device.weight_grads.resize(batch.ids.length);
+        on_device.rows_touched = d.step(batch, grad_out, config, batch.weights ? on_device.weight_grads.data() : nullptr);
+      })) {
     if (config.kind != SparseOptimizer::Sgd && !has_state_) {
       has_state_ = true;  // the device created it; the host mirror allocates it when it next syncs
       state_kind_ = config.kind;
     }
     host_stale_ = true;
-    return result;
+    return on_device;
   }
   ensure_state(config.kind);
   Scratch& s = scratch();
@@ -435,10 +440,10 @@ void EmbeddingTable::import_optimizer_state(EmbeddingOptimizerState st) {
   require(st.kind != SparseOptimizer::Sgd && st.a.size() == n && st.b.size() == (adam ? n : 0) &&
               st.steps.size() == (adam ? rows_ : 0),
           ErrorCode::CorruptFile, "optimizer state does not match the table's shape");
-  if (device_) {  // first: a failed upload leaves both copies as they were
-    device_->set_state(static_cast<int>(st.kind), st.a.data(), adam ? st.b.data() : nullptr,
-                       adam ? st.steps.data() : nullptr);
-  }
+  // Device first: a failed upload leaves both copies as they were (or, on `auto`, moves the table to the CPU).
+  run_on_device_locked([&](EmbeddingDeviceTable& d) {
+    d.set_state(static_cast<int>(st.kind), st.a.data(), adam ? st.b.data() : nullptr, adam ? st.steps.data() : nullptr);
+  });
   state_a_ = HugeArray<float>::copy_of(st.a.data(), st.a.size());
   state_b_ = HugeArray<float>::copy_of(st.b.data(), st.b.size());
   steps_ = HugeArray<uint32_t>::copy_of(st.steps.data(), st.steps.size());

@@ -127,6 +127,9 @@ typedef struct reckit_cuda_table reckit_cuda_table;
 typedef int (*reckit_cuda_table_create_fn)(const float* weights, size_t rows, size_t dim, reckit_cuda_table** out,
                                            char* message, size_t message_size);
 typedef void (*reckit_cuda_table_destroy_fn)(reckit_cuda_table* table);
+/* Device bytes held by the table (ABI 4): the rows, the optimizer state, and the batch buffers it keeps for the
+ * next call (grown on demand, never shrunk). Waits for a call in progress on the table. */
+typedef size_t (*reckit_cuda_table_bytes_fn)(reckit_cuda_table* table);
 /* Overwrites rows [first_row, first_row + count) with weights (count x dim). */
 typedef int (*reckit_cuda_table_write_fn)(reckit_cuda_table* table, size_t first_row, size_t count,
                                           const float* weights, char* message, size_t message_size);
@@ -160,9 +163,10 @@ typedef int (*reckit_cuda_table_step_fn)(reckit_cuda_table* table, int optimizer
                                          const float* grad_out, float* weight_grads_out, size_t* touched,
                                          char* message, size_t message_size);
 
-/* A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then b
- * [out]), its optimizer state and its activations on the device while it trains. activations[l]: 0 linear,
- * 1 relu, 2 leaky_relu (slopes[l]), 3 tanh, 4 sigmoid. */
+/* Mlp. A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then
+ * b [out]), its gradients, its optimizer state and its activations on the device for the model's life (the
+ * resident Mlp, core/mlp_device.cpp). activations[l]: 0 linear, 1 relu, 2 leaky_relu (slopes[l]), 3 tanh,
+ * 4 sigmoid. Calls on one handle are serialized by the library. */
 typedef struct reckit_cuda_mlp reckit_cuda_mlp;
 typedef int (*reckit_cuda_mlp_create_fn)(size_t input, size_t layers, const size_t* units, const int* activations,
                                          const float* slopes, const float* params, reckit_cuda_mlp** out,
@@ -181,6 +185,32 @@ typedef int (*reckit_cuda_mlp_train_batch_fn)(reckit_cuda_mlp* mlp, const float*
                                               int loss, int optimizer, float lr, float beta1, float beta2, float eps,
                                               float momentum, float weight_decay, uint64_t adam_step,
                                               double* loss_out, char* message, size_t message_size);
+/* Overwrites the parameters and / or the gradients with host arrays of the parameters' length (null: unchanged). */
+typedef int (*reckit_cuda_mlp_write_fn)(reckit_cuda_mlp* mlp, const float* params, const float* grads, char* message,
+                                        size_t message_size);
+/* Copies the gradients to the host. */
+typedef int (*reckit_cuda_mlp_read_gradients_fn)(reckit_cuda_mlp* mlp, float* grads, char* message,
+                                                 size_t message_size);
+/* x (rows x input) through the network into out (rows x output), keeping x and the activations for
+ * reckit_cuda_mlp_backward; it also allocates what that backward needs, so the backward never runs out of memory. */
+typedef int (*reckit_cuda_mlp_forward_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
+                                          char* message, size_t message_size);
+/* The forward's outputs without keeping anything (the kept forward stays), in pieces of at most
+ * RECKIT_CUDA_MLP_PREDICT_ROWS rows so the device memory it takes is bounded. */
+#define RECKIT_CUDA_MLP_PREDICT_ROWS 4096
+typedef int (*reckit_cuda_mlp_predict_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
+                                          char* message, size_t message_size);
+/* Backpropagates grad_out (rows x output, dL/d output of the kept forward; rows must be its rows, else
+ * RECKIT_CUDA_INVALID): the parameter gradients replace the handle's, and are copied to param_grads (nullable);
+ * input_grad (rows x input, nullable) receives dL/dx. */
+typedef int (*reckit_cuda_mlp_backward_fn)(reckit_cuda_mlp* mlp, const float* grad_out, size_t rows,
+                                           float* input_grad, float* param_grads, char* message, size_t message_size);
+/* One update of the parameters from the handle's gradients, train_batch's (optimizer 0: Adam step adam_step,
+ * 1-based; 1: SGD with momentum). State the optimizer lacks is created as zeros first; out of memory changes
+ * nothing. */
+typedef int (*reckit_cuda_mlp_step_fn)(reckit_cuda_mlp* mlp, int optimizer, float lr, float beta1, float beta2,
+                                       float eps, float momentum, float weight_decay, uint64_t adam_step,
+                                       char* message, size_t message_size);
 
 /* A reckit_cuda_gan holds a Gan's two networks (core/gan.h; parameters in the Mlp layout above), their Adam
  * state and every per-batch buffer on the device while it trains (ABI 4). The host draws the batches, the noise

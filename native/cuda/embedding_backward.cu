@@ -222,45 +222,41 @@ void weight_gradients(const float* table, size_t dim, const DeviceBatch& batch, 
   check_launch("weight_grads_kernel");
 }
 
-unsigned segment_gradients(size_t dim, const DeviceBatch& batch, DeviceBuffer<unsigned>& segment_row,
-                           DeviceBuffer<unsigned>& touched, DeviceBuffer<float>& grads) {
+size_t sort_keys(size_t n) { return next_power_of_two(n); }
+
+unsigned segment_gradients(size_t dim, const DeviceBatch& batch, const SegmentBuffers& b) {
   const size_t n = batch.n;
-  const size_t padded = next_power_of_two(n);
-  DeviceBuffer<unsigned long long> keys(padded, "cudaMalloc(keys)");
-  DeviceBuffer<unsigned> segment_start(n, "cudaMalloc(segments)");
-  RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, batch.ids, n, padded,
-                keys.get());
+  const size_t padded = sort_keys(n);
+  RECKIT_LAUNCH(make_keys_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, batch.ids, n, padded, b.keys);
   check_launch("make_keys_kernel");
   for (size_t size = 2; size <= padded; size *= 2) {
     for (size_t stride = size / 2; stride > 0; stride /= 2) {
-      RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, keys.get(), padded, size,
+      RECKIT_LAUNCH(bitonic_step_kernel, blocks_for(padded, kThreads), kThreads, 0, nullptr, b.keys, padded, size,
                     stride);
       check_launch("bitonic_step_kernel");
     }
   }
-  RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, keys.get(), n, segment_start.get(), segment_row.get(),
-                touched.get());
+  RECKIT_LAUNCH(segments_kernel, 1, kThreads, 0, nullptr, b.keys, n, b.segment_start, b.segment_row, b.touched);
   check_launch("segments_kernel");
   unsigned count = 0;
-  touched.copy_to_host(&count, 1);
+  check(cudaMemcpy(&count, b.touched, sizeof count, cudaMemcpyDeviceToHost), "copy to host");
   if (count == 0 || count > n) throw Failure{RECKIT_CUDA_FAILED, "segments_kernel: bad segment count"};
   const dim3 grid(count, blocks_for(dim, kSumThreads));
-  RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, keys.get(), n, segment_start.get(), touched.get(),
-                batch.offsets, batch.bags, batch.weights, batch.mode, batch.grad_out, batch.argmax, dim, grads.get());
+  RECKIT_LAUNCH(segment_sum_kernel, grid, kSumThreads, 0, nullptr, b.keys, n, b.segment_start, b.touched,
+                batch.offsets, batch.bags, batch.weights, batch.mode, batch.grad_out, batch.argmax, dim, b.grads);
   check_launch("segment_sum_kernel");
   return count;
 }
 
-void sparse_update(const DeviceBuffer<unsigned>& segment_row, const DeviceBuffer<unsigned>& touched, unsigned count,
-                   const DeviceBuffer<float>& grads, size_t dim, float* table, float* state_a, float* state_b,
+void sparse_update(const SegmentBuffers& b, unsigned count, size_t dim, float* table, float* state_a, float* state_b,
                    unsigned* steps, int optimizer, float lr, float weight_decay, float eps, float beta1, float beta2) {
   const dim3 grid(count, blocks_for(dim, kSumThreads));
-  RECKIT_LAUNCH(sparse_update_kernel, grid, kSumThreads, 0, nullptr, segment_row.get(), touched.get(), grads.get(),
-                dim, table, state_a, state_b, steps, optimizer, lr, weight_decay, eps, beta1, beta2);
+  RECKIT_LAUNCH(sparse_update_kernel, grid, kSumThreads, 0, nullptr, b.segment_row, b.touched, b.grads, dim, table,
+                state_a, state_b, steps, optimizer, lr, weight_decay, eps, beta1, beta2);
   check_launch("sparse_update_kernel");
   if (optimizer == 2) {
-    RECKIT_LAUNCH(increment_steps_kernel, blocks_for(count, kThreads), kThreads, 0, nullptr, segment_row.get(),
-                  touched.get(), steps);
+    RECKIT_LAUNCH(increment_steps_kernel, blocks_for(count, kThreads), kThreads, 0, nullptr, b.segment_row, b.touched,
+                  steps);
     check_launch("increment_steps_kernel");
   }
 }
@@ -268,6 +264,22 @@ void sparse_update(const DeviceBuffer<unsigned>& segment_row, const DeviceBuffer
 }  // namespace reckit::cuda
 
 namespace {
+
+// Segment buffers allocated for one call of a stateless entry point.
+struct OwnedSegments {
+  reckit::cuda::DeviceBuffer<unsigned long long> keys;
+  reckit::cuda::DeviceBuffer<unsigned> segment_start, segment_row, touched;
+  reckit::cuda::DeviceBuffer<float> grads;
+  reckit::cuda::SegmentBuffers buffers;
+  OwnedSegments(size_t n, size_t dim)
+      : keys(reckit::cuda::sort_keys(n), "cudaMalloc(keys)"),
+        segment_start(n, "cudaMalloc(segments)"),
+        segment_row(n, "cudaMalloc(segment rows)"),
+        touched(1, "cudaMalloc(count)"),
+        grads(n * dim, "cudaMalloc(grads)") {
+    buffers = {keys.get(), segment_start.get(), segment_row.get(), touched.get(), grads.get()};
+  }
+};
 
 // A host batch copied to the device for the stateless entry points below.
 struct UploadedBatch {
@@ -302,13 +314,11 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_bag_backward(size_t rows, size_t di
   return guard(message, message_size, [&] {
     validate_batch(rows, dim, ids, n, offsets, bags, mode, false);
     if (n == 0) return;
-    DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
-    DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
-    DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
+    OwnedSegments segments(n, dim);
     UploadedBatch up(dim, ids, n, offsets, bags, weights, mode, grad_out);
-    const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
-    segment_row.copy_to_host(rows_out, count);
-    grads.copy_to_host(grads_out, static_cast<size_t>(count) * dim);
+    const unsigned count = segment_gradients(dim, up.batch, segments.buffers);
+    segments.segment_row.copy_to_host(rows_out, count);
+    segments.grads.copy_to_host(grads_out, static_cast<size_t>(count) * dim);
     *touched_out = count;
   });
 }
@@ -328,19 +338,17 @@ RECKIT_CUDA_EXPORT int reckit_cuda_embedding_sparse_step(float* table, size_t ro
     if (optimizer >= 1 && !state_a) invalid("Adagrad and Adam need state_a");
     if (optimizer == 2 && (!state_b || !steps)) invalid("Adam needs state_b and steps");
     if (n == 0) return;
-    DeviceBuffer<unsigned> segment_row(n, "cudaMalloc(segment rows)");
-    DeviceBuffer<unsigned> touched(1, "cudaMalloc(count)");
-    DeviceBuffer<float> grads(n * dim, "cudaMalloc(grads)");
+    OwnedSegments segments(n, dim);
     UploadedBatch up(dim, ids, n, offsets, bags, weights, mode, grad_out);
-    const unsigned count = segment_gradients(dim, up.batch, segment_row, touched, grads);
+    const unsigned count = segment_gradients(dim, up.batch, segments.buffers);
     // This stateless form moves the table and the state whole; EmbeddingTable keeps them resident instead
     // (embedding_table.cu).
     DeviceBuffer<float> d_table(table, rows * dim, "cudaMalloc(table)");
     DeviceBuffer<float> d_a(state_a, optimizer >= 1 ? rows * dim : 0, "cudaMalloc(optimizer state)");
     DeviceBuffer<float> d_b(state_b, optimizer == 2 ? rows * dim : 0, "cudaMalloc(optimizer state)");
     DeviceBuffer<unsigned> d_steps(steps, optimizer == 2 ? rows : 0, "cudaMalloc(step counts)");
-    sparse_update(segment_row, touched, count, grads, dim, d_table.get(), d_a.get(), d_b.get(), d_steps.get(),
-                  optimizer, lr, weight_decay, eps, beta1, beta2);
+    sparse_update(segments.buffers, count, dim, d_table.get(), d_a.get(), d_b.get(), d_steps.get(), optimizer, lr,
+                  weight_decay, eps, beta1, beta2);
     if (optimizer == 2) {
       d_b.copy_to_host(state_b, rows * dim);
       d_steps.copy_to_host(steps, rows);

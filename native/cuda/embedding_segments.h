@@ -35,14 +35,24 @@ void bag_argmax(const float* table, size_t dim, const DeviceBatch& batch, unsign
 // d out[bag(i)] / d weights[i] for every position (n floats), from the table as it is now; batch.weights set.
 void weight_gradients(const float* table, size_t dim, const DeviceBatch& batch, float* out);
 
+// Where segment_gradients works and leaves its results (device memory, owned by the caller: the stateless entry
+// points allocate per call, the resident table keeps them between calls). Sizes for a batch of n positions.
+struct SegmentBuffers {
+  unsigned long long* keys = nullptr;  // sort_keys(n): the (row, position) keys, padded to a power of two
+  unsigned* segment_start = nullptr;   // n
+  unsigned* segment_row = nullptr;     // n: the touched rows, ascending
+  unsigned* touched = nullptr;         // 1: the count, for the kernels
+  float* grads = nullptr;              // n x dim: the touched rows' summed gradients
+};
+size_t sort_keys(size_t n);
+
 // The summed gradient of every touched row (batch.n > 0): segment_row[s] (rows ascending) and grads[s x dim] for
 // s < count, the count also left on the device in `touched`. Returns the count.
-unsigned segment_gradients(size_t dim, const DeviceBatch& batch, DeviceBuffer<unsigned>& segment_row,
-                           DeviceBuffer<unsigned>& touched, DeviceBuffer<float>& grads);
+unsigned segment_gradients(size_t dim, const DeviceBatch& batch, const SegmentBuffers& buffers);
 
 // One optimizer update per touched row (core/embedding_optimizers.h), then Adam's step counts.
-void sparse_update(const DeviceBuffer<unsigned>& segment_row, const DeviceBuffer<unsigned>& touched, unsigned count,
-                   const DeviceBuffer<float>& grads, size_t dim, float* table, float* state_a, float* state_b,
-                   unsigned* steps, int optimizer, float lr, float weight_decay, float eps, float beta1, float beta2);
+void sparse_update(const SegmentBuffers& segments, unsigned count, size_t dim, float* table, float* state_a,
+                   float* state_b, unsigned* steps, int optimizer, float lr, float weight_decay, float eps, float beta1,
+                   float beta2);
 
 }  // namespace reckit::cuda

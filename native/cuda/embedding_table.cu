@@ -1,14 +1,17 @@
 // The device-resident EmbeddingTable (cuda_abi.h, "tables and models"): the rows and the optimizer state live
 // in device memory for the table's lifetime; each batch (ids, offsets, weights, gradients) goes up through the
 // table's pinned staging buffer, and only results come back. The kernels are the stateless ones'
-// (embedding.cu, embedding_backward.cu). A step allocates everything it needs before it changes anything, so
-// an out-of-memory leaves the table as it was.
+// (embedding.cu, embedding_backward.cu). A batch's device buffers are the table's scratch buffers, grown on
+// demand and kept (cudaMalloc and cudaFree synchronize the device: a small batch would pay more for them than for
+// its kernels). A step gets everything it needs before it changes anything, so an out-of-memory leaves the table
+// as it was.
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "cuda/cuda_common.h"
+#include "cuda/device_scratch.h"
 #include "cuda/embedding_segments.h"
 #include "cuda/pinned_staging.h"
 
@@ -18,6 +21,7 @@ using reckit::cuda::check;
 using reckit::cuda::DeviceBuffer;
 using reckit::cuda::invalid;
 using reckit::cuda::PinnedStaging;
+using reckit::cuda::Scratch;
 
 template <class T>
 std::unique_ptr<DeviceBuffer<T>> device_copy(PinnedStaging& staging, const T* host, size_t n, const char* what) {
@@ -49,26 +53,41 @@ OptimizerState make_state(PinnedStaging& staging, int kind, size_t rows, size_t 
   return s;
 }
 
-// A host batch on the device (the uploads go through the table's staging buffer).
-struct ResidentBatch {
-  std::unique_ptr<DeviceBuffer<uint32_t>> ids, offsets;
-  std::unique_ptr<DeviceBuffer<float>> weights, grad_out;
-  reckit::cuda::DeviceBatch batch;
-  ResidentBatch(PinnedStaging& staging, size_t dim, const uint32_t* h_ids, size_t n, const uint32_t* h_offsets,
-                size_t bags, const float* h_weights, int mode, const float* h_grad_out) {
-    ids = device_copy(staging, h_ids, n, "cudaMalloc(ids)");
-    offsets = device_copy(staging, h_offsets, h_offsets ? bags : 0, "cudaMalloc(offsets)");
-    weights = device_copy(staging, h_weights, h_weights ? n : 0, "cudaMalloc(weights)");
-    grad_out = device_copy(staging, h_grad_out, h_grad_out ? bags * dim : 0, "cudaMalloc(grad_out)");
-    batch.ids = ids->get();
-    batch.n = n;
-    batch.offsets = h_offsets ? offsets->get() : nullptr;
-    batch.bags = bags;
-    batch.weights = h_weights ? weights->get() : nullptr;
-    batch.mode = mode;
-    batch.grad_out = h_grad_out ? grad_out->get() : nullptr;
+// The device buffers of one batch, kept by the table for the next (every member is grown on demand).
+struct BatchScratch {
+  Scratch<uint32_t> ids, offsets, argmax, segment_start, segment_row, touched;
+  Scratch<float> weights, grad_out, out, grads, weight_grads;
+  Scratch<unsigned long long> keys;
+  size_t bytes() const {
+    return ids.bytes() + offsets.bytes() + argmax.bytes() + segment_start.bytes() + segment_row.bytes() +
+           touched.bytes() + weights.bytes() + grad_out.bytes() + out.bytes() + grads.bytes() + weight_grads.bytes() +
+           keys.bytes();
   }
 };
+
+// `host` copied into `buffer` through the staging buffer (null when the batch has no such array).
+template <class T>
+const T* upload_into(Scratch<T>& buffer, PinnedStaging& staging, const T* host, size_t n, const char* what) {
+  if (!host || n == 0) return nullptr;  // n == 0 only in batches that launch nothing
+  T* device = buffer.get(n, what);
+  staging.upload(device, host, n * sizeof(T));
+  return device;
+}
+
+// A host batch on the device, in the table's scratch buffers.
+reckit::cuda::DeviceBatch upload_batch(BatchScratch& scratch, PinnedStaging& staging, size_t dim, const uint32_t* ids,
+                                       size_t n, const uint32_t* offsets, size_t bags, const float* weights, int mode,
+                                       const float* grad_out) {
+  reckit::cuda::DeviceBatch batch;
+  batch.ids = upload_into(scratch.ids, staging, ids, n, "cudaMalloc(ids)");
+  batch.n = n;
+  batch.offsets = upload_into(scratch.offsets, staging, offsets, bags, "cudaMalloc(offsets)");
+  batch.bags = bags;
+  batch.weights = upload_into(scratch.weights, staging, weights, n, "cudaMalloc(weights)");
+  batch.mode = mode;
+  batch.grad_out = upload_into(scratch.grad_out, staging, grad_out, bags * dim, "cudaMalloc(grad_out)");
+  return batch;
+}
 
 }  // namespace
 
@@ -77,7 +96,8 @@ struct reckit_cuda_table {
   std::unique_ptr<DeviceBuffer<float>> weights;
   OptimizerState state;
   PinnedStaging staging;
-  std::mutex mutex;  // one call at a time per table: the staging buffer is shared
+  BatchScratch scratch;
+  std::mutex mutex;  // one call at a time per table: the staging buffer and the scratch buffers are shared
 };
 
 RECKIT_CUDA_EXPORT int reckit_cuda_table_create(const float* weights, size_t rows, size_t dim,
@@ -95,6 +115,15 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_create(const float* weights, size_t row
 }
 
 RECKIT_CUDA_EXPORT void reckit_cuda_table_destroy(reckit_cuda_table* table) { delete table; }
+
+RECKIT_CUDA_EXPORT size_t reckit_cuda_table_bytes(reckit_cuda_table* t) {
+  if (!t) return 0;
+  std::lock_guard<std::mutex> lock(t->mutex);
+  const OptimizerState& s = t->state;
+  return t->weights->size() * sizeof(float) + (s.a ? s.a->size() * sizeof(float) : 0) +
+         (s.b ? s.b->size() * sizeof(float) : 0) + (s.steps ? s.steps->size() * sizeof(unsigned) : 0) +
+         t->scratch.bytes();
+}
 
 RECKIT_CUDA_EXPORT int reckit_cuda_table_write(reckit_cuda_table* t, size_t first_row, size_t count,
                                                const float* weights, char* message, size_t message_size) {
@@ -137,10 +166,10 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_bag(reckit_cuda_table* t, const uint32_
     std::lock_guard<std::mutex> lock(t->mutex);
     validate_batch(t->rows, t->dim, ids, n, offsets, bags, mode, true);
     if (bags == 0) return;
-    ResidentBatch up(t->staging, t->dim, ids, n, offsets, bags, weights, mode, nullptr);
-    DeviceBuffer<float> d_out(bags * t->dim, "cudaMalloc(out)");
-    launch_embedding_bag(t->weights->get(), t->dim, up.batch, d_out.get());
-    t->staging.download(out, d_out.get(), bags * t->dim * sizeof(float));
+    const DeviceBatch batch = upload_batch(t->scratch, t->staging, t->dim, ids, n, offsets, bags, weights, mode, nullptr);
+    float* d_out = t->scratch.out.get(bags * t->dim, "cudaMalloc(out)");
+    launch_embedding_bag(t->weights->get(), t->dim, batch, d_out);
+    t->staging.download(out, d_out, bags * t->dim * sizeof(float));
   });
 }
 
@@ -148,24 +177,26 @@ namespace {
 
 // A resident batch's gradients, before anything changes: per touched row, summed in position order
 // (deterministic segment sums; max bags send each element to its first maximal position), and d out / d weights
-// when asked for. The backward downloads them; the step applies them.
+// when asked for. The backward downloads them; the step applies them. Everything lives in the table's scratch.
 struct BatchGradients {
-  BatchGradients(const float* table, size_t dim, ResidentBatch& up, int mode, size_t bags, size_t n,
-                 bool want_weight_grads)
-      : argmax(mode == 2 ? bags * dim : 0, "cudaMalloc(argmax)"),
-        segment_row(n, "cudaMalloc(segment rows)"),
-        touched(1, "cudaMalloc(count)"),
-        grads(n * dim, "cudaMalloc(grads)"),
-        weight_grads(want_weight_grads ? n : 0, "cudaMalloc(weight grads)") {
-    if (mode == 2) {
-      bag_argmax(table, dim, up.batch, argmax.get());
-      up.batch.argmax = argmax.get();
+  BatchGradients(const float* table, size_t dim, BatchScratch& scratch, reckit::cuda::DeviceBatch& batch,
+                 bool want_weight_grads) {
+    using namespace reckit::cuda;
+    const size_t n = batch.n;
+    unsigned* argmax = batch.mode == 2 ? scratch.argmax.get(batch.bags * dim, "cudaMalloc(argmax)") : nullptr;
+    segments = {scratch.keys.get(sort_keys(n), "cudaMalloc(keys)"), scratch.segment_start.get(n, "cudaMalloc(segments)"),
+                scratch.segment_row.get(n, "cudaMalloc(segment rows)"), scratch.touched.get(1, "cudaMalloc(count)"),
+                scratch.grads.get(n * dim, "cudaMalloc(grads)")};
+    weight_grads = want_weight_grads ? scratch.weight_grads.get(n, "cudaMalloc(weight grads)") : nullptr;
+    if (argmax) {  // every buffer is there before the first kernel: a step's out-of-memory changes nothing
+      bag_argmax(table, dim, batch, argmax);
+      batch.argmax = argmax;
     }
-    if (weight_grads.size()) weight_gradients(table, dim, up.batch, weight_grads.get());
-    count = segment_gradients(dim, up.batch, segment_row, touched, grads);
+    if (weight_grads) weight_gradients(table, dim, batch, weight_grads);
+    count = segment_gradients(dim, batch, segments);
   }
-  reckit::cuda::DeviceBuffer<unsigned> argmax, segment_row, touched;
-  reckit::cuda::DeviceBuffer<float> grads, weight_grads;
+  reckit::cuda::SegmentBuffers segments;
+  float* weight_grads = nullptr;
   unsigned count = 0;
 };
 
@@ -183,11 +214,11 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_backward(reckit_cuda_table* t, const ui
     const size_t dim = t->dim;
     validate_batch(t->rows, dim, ids, n, offsets, bags, mode, true);
     if (n == 0) return;
-    ResidentBatch up(t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
-    BatchGradients g(t->weights->get(), dim, up, mode, bags, n, weights && weight_grads_out);
-    t->staging.download(rows_out, g.segment_row.get(), g.count * sizeof(uint32_t));
-    t->staging.download(grads_out, g.grads.get(), static_cast<size_t>(g.count) * dim * sizeof(float));
-    if (g.weight_grads.size()) t->staging.download(weight_grads_out, g.weight_grads.get(), n * sizeof(float));
+    DeviceBatch batch = upload_batch(t->scratch, t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
+    BatchGradients g(t->weights->get(), dim, t->scratch, batch, weights && weight_grads_out);
+    t->staging.download(rows_out, g.segments.segment_row, g.count * sizeof(uint32_t));
+    t->staging.download(grads_out, g.segments.grads, static_cast<size_t>(g.count) * dim * sizeof(float));
+    if (g.weight_grads) t->staging.download(weight_grads_out, g.weight_grads, n * sizeof(float));
     *touched_out = g.count;
   });
 }
@@ -211,11 +242,11 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_step(reckit_cuda_table* t, int optimize
     if (optimizer >= 1 && t->state.kind == -1) fresh = make_state(t->staging, optimizer, t->rows, dim, nullptr, nullptr, nullptr);
     OptimizerState& state = fresh.kind != -1 ? fresh : t->state;
     if (n > 0) {
-      ResidentBatch up(t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
-      BatchGradients g(t->weights->get(), dim, up, mode, bags, n, weights && weight_grads_out);
-      if (g.weight_grads.size()) t->staging.download(weight_grads_out, g.weight_grads.get(), n * sizeof(float));
+      DeviceBatch batch = upload_batch(t->scratch, t->staging, dim, ids, n, offsets, bags, weights, mode, grad_out);
+      BatchGradients g(t->weights->get(), dim, t->scratch, batch, weights && weight_grads_out);
+      if (g.weight_grads) t->staging.download(weight_grads_out, g.weight_grads, n * sizeof(float));
       const unsigned count = g.count;
-      sparse_update(g.segment_row, g.touched, count, g.grads, dim, t->weights->get(), state.a ? state.a->get() : nullptr,
+      sparse_update(g.segments, count, dim, t->weights->get(), state.a ? state.a->get() : nullptr,
                     state.b ? state.b->get() : nullptr, state.steps ? state.steps->get() : nullptr, optimizer, lr,
                     weight_decay, eps, beta1, beta2);
       check(cudaDeviceSynchronize(), "sparse step");

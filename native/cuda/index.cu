@@ -1,6 +1,6 @@
 // A CosineIndex that lives on the device: the scanned matrix (f32, bf16, f16 or i8 with per-row scales)
-// and the row ids are uploaded once through a pinned staging buffer and kept; searches move only the
-// queries, the exclusion lists, the filter bitmap and the results.
+// and the row ids are uploaded once through a pinned staging buffer (pinned_staging.h) and kept; searches move
+// only the queries, the exclusion lists, the filter bitmap and the results.
 //
 // The scan: tiles of rows × dims in shared memory, a warp per query offering its 32 scores to a sorted list
 // per query (topk_select.cuh), slices merged by a second kernel. Rows are decoded from the storage dtype while
@@ -19,6 +19,8 @@
 #include <string>
 
 #include "cuda/cuda_common.h"
+#include "cuda/device_scratch.h"
+#include "cuda/pinned_staging.h"
 #include "cuda/topk_select.cuh"
 
 using namespace reckit::cuda;
@@ -27,7 +29,6 @@ using namespace reckit::cuda::select;
 namespace {
 
 constexpr size_t kAutoSliceRowsMin = 1024;
-constexpr size_t kStagingBytes = size_t{4} << 20;  // two halves of 2 MB: one fills while the other uploads
 
 // bf16 is the top half of an f32.
 __device__ __forceinline__ float bf16_value(uint16_t h) { return __uint_as_float(static_cast<unsigned>(h) << 16); }
@@ -177,31 +178,6 @@ size_t element_bytes(int dtype) {
   return 0;
 }
 
-// Page-locked host memory, so copies run as DMA (and asynchronously) rather than through a driver bounce buffer.
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  ~PinnedBuffer() {
-    if (data_) cudaFreeHost(data_);
-  }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  unsigned char* get(size_t bytes) {
-    if (bytes > size_) {
-      if (data_) cudaFreeHost(data_);
-      data_ = nullptr;
-      size_ = 0;
-      check(cudaMallocHost(reinterpret_cast<void**>(&data_), bytes), "cudaMallocHost(staging)");
-      size_ = bytes;
-    }
-    return data_;
-  }
-
- private:
-  unsigned char* data_ = nullptr;
-  size_t size_ = 0;
-};
-
 class Stream {
  public:
   Stream() { check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate"); }
@@ -214,96 +190,28 @@ class Stream {
   cudaStream_t stream_ = nullptr;
 };
 
-class Event {
- public:
-  Event() { check(cudaEventCreate(&event_), "cudaEventCreate"); }
-  ~Event() { cudaEventDestroy(event_); }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  cudaEvent_t get() const { return event_; }
-
- private:
-  cudaEvent_t event_ = nullptr;
-};
-
-// A device buffer kept across searches and grown (never shrunk) on demand: cudaMalloc and cudaFree synchronize
-// the device and cost more than the scan of a small search, so a handle keeps its search buffers.
-template <class T>
-class Scratch {
- public:
-  T* get(size_t n, const char* what) {
-    if (n == 0) return nullptr;
-    if (!buffer_ || buffer_->size() < n) {
-      buffer_.reset();  // free the old one first: the device may not hold both
-      buffer_.reset(new DeviceBuffer<T>(n, what));
-    }
-    return buffer_->get();
-  }
-  size_t bytes() const { return buffer_ ? buffer_->size() * sizeof(T) : 0; }
-
- private:
-  std::unique_ptr<DeviceBuffer<T>> buffer_;
-};
-
-// Host -> device through the staging buffer's two halves: the CPU fills one half while the other's copy runs
-// (`done` marks when each half's copy has finished reading it).
-void upload(void* device, const void* host, size_t bytes, PinnedBuffer& staging, Event (&done)[2],
-            cudaStream_t stream) {
-  if (!bytes) return;
-  const size_t half = kStagingBytes / 2;
-  unsigned char* stage = staging.get(kStagingBytes);
-  bool pending[2] = {false, false};
-  for (size_t off = 0, chunk = 0; off < bytes; off += half, ++chunk) {
-    const size_t b = chunk % 2, len = bytes - off < half ? bytes - off : half;
-    if (pending[b]) check(cudaEventSynchronize(done[b].get()), "cudaEventSynchronize(staging)");
-    std::memcpy(stage + b * half, static_cast<const unsigned char*>(host) + off, len);
-    check(cudaMemcpyAsync(static_cast<unsigned char*>(device) + off, stage + b * half, len, cudaMemcpyHostToDevice,
-                          stream),
-          "copy to device");
-    check(cudaEventRecord(done[b].get(), stream), "cudaEventRecord(staging)");
-    pending[b] = true;
-  }
-  check(cudaStreamSynchronize(stream), "cudaStreamSynchronize(upload)");
-}
-
-// Device -> host through the staging buffer (one half at a time).
-void download(void* host, const void* device, size_t bytes, PinnedBuffer& staging, cudaStream_t stream) {
-  const size_t half = kStagingBytes / 2;
-  unsigned char* stage = staging.get(kStagingBytes);
-  for (size_t off = 0; off < bytes; off += half) {
-    const size_t len = bytes - off < half ? bytes - off : half;
-    check(cudaMemcpyAsync(stage, static_cast<const unsigned char*>(device) + off, len, cudaMemcpyDeviceToHost, stream),
-          "copy to host");
-    check(cudaStreamSynchronize(stream), "cudaStreamSynchronize(download)");
-    std::memcpy(static_cast<unsigned char*>(host) + off, stage, len);
-  }
-}
-
 }  // namespace
 
 struct reckit_cuda_index {
-  reckit_cuda_index(size_t rows_, size_t stride_, size_t dim_, int dtype_)
+  reckit_cuda_index(size_t rows_, size_t stride_, size_t dim_, int dtype_, bool pinned)
       : rows(rows_), stride(stride_), dim(dim_), dtype(dtype_),
         data(rows_ * stride_ * element_bytes(dtype_), "cudaMalloc(index rows)"),
         scales(dtype_ == RECKIT_CUDA_DTYPE_I8 ? rows_ : 0, "cudaMalloc(index scales)"),
-        ids(rows_, "cudaMalloc(index ids)") {}
+        ids(rows_, "cudaMalloc(index ids)"), staging(pinned) {}
   size_t rows, stride, dim;
   int dtype;
   DeviceBuffer<unsigned char> data;
   DeviceBuffer<float> scales;
   DeviceBuffer<uint64_t> ids;
   Stream stream;
-  PinnedBuffer staging;
-  Event staged[2];
+  PinnedStaging staging;  // grown on demand: a small index pins only what its transfers need
   // Search buffers, reused by the next search.
   Scratch<float> queries, part_score, scores;
   Scratch<uint64_t> exclude_offsets, blocked;
   Scratch<uint32_t> exclude_rows, part_row, rows_out;
   std::mutex mutex;  // searches share the stream, the staging buffer and the search buffers
 
-  void upload(void* device, const void* host, size_t bytes) {
-    ::upload(device, host, bytes, staging, staged, stream.get());
-  }
+  void upload(void* device, const void* host, size_t bytes) { staging.upload(device, host, bytes, stream.get()); }
   size_t bytes() const {
     return data.size() + scales.size() * sizeof(float) + ids.size() * sizeof(uint64_t) + queries.bytes() +
            part_score.bytes() + scores.bytes() + exclude_offsets.bytes() + blocked.bytes() + exclude_rows.bytes() +
@@ -311,20 +219,32 @@ struct reckit_cuda_index {
   }
 };
 
-RECKIT_CUDA_EXPORT int reckit_cuda_index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
-                                                const float* scales, const uint64_t* row_ids, reckit_cuda_index** out,
-                                                char* message, size_t message_size) {
+namespace reckit::cuda {
+
+// reckit_cuda_index_create, and for topk.cu a transient index used for one search: `pinned` false skips the
+// pinned staging buffer (pinning memory for a single copy costs more than that copy through the driver's own
+// bounce buffer).
+int index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype, const float* scales,
+                 const uint64_t* row_ids, bool pinned, reckit_cuda_index** out, char* message, size_t message_size) {
   return guard(message, message_size, [&] {
     *out = nullptr;
     if (dim == 0 || stride < dim) invalid("dim must be positive and at most stride");
     if (rows >= kEmptyRow) invalid("too many rows for 32-bit row numbers");
     if (dtype == RECKIT_CUDA_DTYPE_I8 && rows && !scales) invalid("i8 rows need their scales");
-    std::unique_ptr<reckit_cuda_index> index(new reckit_cuda_index(rows, stride, dim, dtype));
+    std::unique_ptr<reckit_cuda_index> index(new reckit_cuda_index(rows, stride, dim, dtype, pinned));
     index->upload(index->data.get(), data, rows * stride * element_bytes(dtype));
     if (dtype == RECKIT_CUDA_DTYPE_I8) index->upload(index->scales.get(), scales, rows * sizeof(float));
     index->upload(index->ids.get(), row_ids, rows * sizeof(uint64_t));
     *out = index.release();
   });
+}
+
+}  // namespace reckit::cuda
+
+RECKIT_CUDA_EXPORT int reckit_cuda_index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
+                                                const float* scales, const uint64_t* row_ids, reckit_cuda_index** out,
+                                                char* message, size_t message_size) {
+  return reckit::cuda::index_create(data, rows, stride, dim, dtype, scales, row_ids, true, out, message, message_size);
 }
 
 RECKIT_CUDA_EXPORT void reckit_cuda_index_destroy(reckit_cuda_index* index) { delete index; }
@@ -360,7 +280,6 @@ RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const 
     const size_t slices = (rows + slice_rows - 1) / slice_rows;
     if (slices > 65535) invalid("slice_rows too small for this many rows");
     const cudaStream_t s = index->stream.get();
-    PinnedBuffer& staging = index->staging;
 
     float* d_queries = index->queries.get(n * index->stride, "cudaMalloc(queries)");
     index->upload(d_queries, queries, n * index->stride * sizeof(float));
@@ -419,7 +338,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const 
                   part_row, static_cast<unsigned>(slices), n, k_held, static_cast<int>(k), index->ids.get(), d_rows,
                   d_scores);
     check_launch("index_merge_kernel");
-    download(rows_out, d_rows, n * k * sizeof(unsigned), staging, s);
-    download(scores_out, d_scores, n * k * sizeof(float), staging, s);
+    index->staging.download(rows_out, d_rows, n * k * sizeof(unsigned), s);
+    index->staging.download(scores_out, d_scores, n * k * sizeof(float), s);
   });
 }

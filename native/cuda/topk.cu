@@ -1,5 +1,7 @@
 // Exact top-k by inner product on the GPU, stateless: the matrix goes up for this one call as a transient
-// f32 device index and the winning rows come back mapped to the caller's ids. The scan itself is index.cu's
+// f32 device index (without a pinned staging buffer: see index_create) and the winning rows come back mapped to
+// the caller's ids. The transient index itself stays: the scan reads its rows and ids from device memory
+// either way, and one kernel for both entry points is worth more than the handle's few small allocations. The scan itself is index.cu's
 // (tiles of rows × dims in shared memory, a warp per query offering its 32 scores to a sorted list, row
 // slices merged by a second kernel; order "higher score, then smaller id", the CPU's), so one kernel serves
 // both this entry point and the device-resident CosineIndex.
@@ -13,9 +15,10 @@
 using namespace reckit::cuda;
 
 // index.cu's entry points (cuda_abi.h declares only their pointer types, for the loader).
-RECKIT_CUDA_EXPORT int reckit_cuda_index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype,
-                                                const float* scales, const uint64_t* row_ids, reckit_cuda_index** out,
-                                                char* message, size_t message_size);
+namespace reckit::cuda {
+int index_create(const void* data, size_t rows, size_t stride, size_t dim, int dtype, const float* scales,
+                 const uint64_t* row_ids, bool pinned, reckit_cuda_index** out, char* message, size_t message_size);
+}
 RECKIT_CUDA_EXPORT void reckit_cuda_index_destroy(reckit_cuda_index* index);
 RECKIT_CUDA_EXPORT int reckit_cuda_index_search(reckit_cuda_index* index, const float* queries, size_t n, size_t k,
                                                 const uint32_t* exclude_rows, const uint64_t* exclude_offsets,
@@ -43,8 +46,9 @@ RECKIT_CUDA_EXPORT int reckit_cuda_topk_f32(const float* matrix, size_t rows, si
     if (n == 0) return;
     char inner[512] = {0};
     reckit_cuda_index* handle = nullptr;
-    pass_on(reckit_cuda_index_create(matrix, rows, dim, dim, RECKIT_CUDA_DTYPE_F32, nullptr, row_ids, &handle, inner,
-                                     sizeof inner),
+    // Unpinned: this index serves one search, so its copies skip the pinned buffer a resident index keeps.
+    pass_on(index_create(matrix, rows, dim, dim, RECKIT_CUDA_DTYPE_F32, nullptr, row_ids, false, &handle, inner,
+                         sizeof inner),
             inner);
     std::unique_ptr<reckit_cuda_index, void (*)(reckit_cuda_index*)> index(handle, reckit_cuda_index_destroy);
     std::vector<uint32_t> found(n * k);

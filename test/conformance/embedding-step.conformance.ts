@@ -25,7 +25,7 @@ for (const optimizer of OPTIMIZERS) {
   for (const weightDecay of [0, 0.01]) {
     test(`embedding step ${optimizer} weightDecay=${weightDecay}: three steps, the whole table matches the CPU`, () => {
       const data = seededFloats(ROWS * DIM, 17);
-      const table = EmbeddingTable.fromArray(ROWS, DIM, data);
+      const table = EmbeddingTable.fromArray(ROWS, DIM, data, { device: 'cpu' });
       const gpuTable = data.slice();
       const stateA = optimizer === 'sgd' ? null : new Float32Array(ROWS * DIM);
       const stateB = optimizer === 'adam' ? new Float32Array(ROWS * DIM) : null;

@@ -18,7 +18,7 @@ const MODES: PoolMode[] = ['sum', 'mean', 'max'];
 const OPTIMIZERS: SparseOptimizerKind[] = ['sgd', 'adagrad', 'adam'];
 
 function pair(rows: number, dim: number, data: Float32Array): { cpu: EmbeddingTable; gpu: EmbeddingTable } {
-  const cpu = EmbeddingTable.fromArray(rows, dim, data);
+  const cpu = EmbeddingTable.fromArray(rows, dim, data, { device: 'cpu' });
   const gpu = EmbeddingTable.fromArray(rows, dim, data, { device: 'cuda' });
   assert.is(gpu.device, 'cuda');
   assert.is(cpu.device, 'cpu');
@@ -116,10 +116,12 @@ for (const optimizer of OPTIMIZERS) {
         assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, `table after step ${i}`);
       });
       assert.is(gpu.optimizerState, cpu.optimizerState);
-      const mem = cpu.memoryUsage();
-      assert.equal(gpu.memoryUsage(), { ...mem, deviceBytes: mem.tableBytes + mem.optimizerBytes });
+      const mem = cpu.memoryUsage(), onDevice = gpu.memoryUsage();
+      assert.equal({ ...onDevice, deviceBytes: 0 }, mem);
+      // the rows, the state and the batch buffers kept for the next step
+      assert.ok(onDevice.deviceBytes > mem.tableBytes + mem.optimizerBytes, String(onDevice.deviceBytes));
       // The device's optimizer state, saved and loaded on the CPU, continues exactly like the CPU's own.
-      const moved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true });
+      const moved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true, device: 'cpu' });
       const gradOut = seededFloats(4 * dim, 300);
       const opts = { ...hyper, optimizer };
       moved.step([7, 3, 39, 7], [0, 1, 2, 3], gradOut, opts);
@@ -163,8 +165,41 @@ test('device table: writes (set, fromBuffer with state, resetOptimizer, clone) r
   assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'after stepAsync');
   const created = await EmbeddingTable.createAsync({ rows, dim, init: { kind: 'uniform', seed: 9 }, device: 'cuda' });
   assert.is(created.device, 'cuda');
-  assertAllClose(created.lookup([3]), new EmbeddingTable({ rows, dim, init: { kind: 'uniform', seed: 9 } }).lookup([3]), 0, 0, 'createAsync');
+  assertAllClose(created.lookup([3]), new EmbeddingTable({ rows, dim, init: { kind: 'uniform', seed: 9 }, device: 'cpu' }).lookup([3]), 0, 0, 'createAsync');
   for (const t of [cpu, gpu, loaded, clone, created]) t.dispose();
+});
+
+test('device table: batch buffers are kept and reused (deviceBytes), grown only by a larger batch', () => {
+  const rows = 64, dim = 9;
+  const { cpu, gpu } = pair(rows, dim, seededFloats(rows * dim, 31));
+  assert.is(gpu.memoryUsage().deviceBytes, rows * dim * 4);  // the rows only, before any batch
+  const batch = (n: number, seed: number) => Uint32Array.from(seededFloats(n, seed), (x) => Math.floor((x + 1) * 31.5) % rows);
+  const go = (n: number, seed: number) => seededFloats(n * dim, seed);
+  const small = batch(20, 1), large = batch(50, 2);
+  gpu.step(small, null, go(20, 3), { optimizer: 'adagrad', lr: 0.1 });
+  cpu.step(small, null, go(20, 3), { optimizer: 'adagrad', lr: 0.1 });
+  const afterFirst = gpu.memoryUsage().deviceBytes;
+  assert.ok(afterFirst > 2 * rows * dim * 4, 'rows, Adagrad sums and batch buffers');
+  // A second batch of the same size, then smaller ones of every kind: no buffer grows; the stale contents of the
+  // reused buffers must not leak into the results.
+  for (const [i, ids] of [batch(20, 4), batch(7, 5), batch(1, 6)].entries()) {
+    const opts = { optimizer: 'adagrad' as const, lr: 0.1 };
+    assert.is(gpu.step(ids, null, go(ids.length, 10 + i), opts).rowsTouched, cpu.step(ids, null, go(ids.length, 10 + i), opts).rowsTouched);
+    assertAllClose(gpu.lookup(ids), cpu.lookup(ids), 1e-5, 1e-6, `lookup ${i}`);
+    const g = gpu.lookupBackward(ids, go(ids.length, 20 + i)), c = cpu.lookupBackward(ids, go(ids.length, 20 + i));
+    assert.equal(Array.from(g.rows), Array.from(c.rows));
+    assertAllClose(g.grads, c.grads, 1e-6, 1e-6, `backward ${i}`);
+  }
+  assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'rows after reusing the buffers');
+  const steady = gpu.memoryUsage().deviceBytes;
+  assert.ok(steady >= afterFirst, 'a lookup may add its output buffer');
+  gpu.lookup(batch(20, 7));
+  gpu.step(batch(20, 8), null, go(20, 9), { optimizer: 'adagrad', lr: 0.1 });
+  assert.is(gpu.memoryUsage().deviceBytes, steady, 'the same sizes again: nothing allocated');
+  gpu.step(large, null, go(50, 30), { optimizer: 'adagrad', lr: 0.1 });
+  assert.ok(gpu.memoryUsage().deviceBytes > steady, 'a larger batch grows them');
+  cpu.dispose();
+  gpu.dispose();
 });
 
 test('device table: a bad batch is refused before the device sees it, the table unchanged', () => {
@@ -225,6 +260,92 @@ if (backend === 'emulated') {
     assert.is(r.rowsTouched, 2);
     assert.is(gpu.optimizerState, 'adam');
     gpu.dispose();
+  });
+
+  // Runs body with the emulator's device memory limited to `bytes`.
+  const withDeviceLimit = async <T>(bytes: number, body: () => T | Promise<T>): Promise<T> => {
+    process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT = String(bytes);
+    try {
+      return await body();
+    } finally {
+      delete process.env.RECKIT_CUDA_EMU_MEMORY_LIMIT;
+    }
+  };
+
+  test('device auto: a table the device cannot hold is made on the CPU, without an error (emulated limit)', async () => {
+    const rows = 2048, dim = 64;  // 512 KB of rows
+    const data = seededFloats(rows * dim, 12);
+    const made = await withDeviceLimit(4096, async () => [
+      EmbeddingTable.fromArray(rows, dim, data),  // auto is the default
+      EmbeddingTable.fromArray(rows, dim, data, { device: 'auto' }),
+      new EmbeddingTable({ rows, dim, init: { kind: 'uniform', seed: 4 } }),
+      await EmbeddingTable.createAsync({ rows, dim, init: { kind: 'uniform', seed: 4 } }),
+      EmbeddingTable.fromBuffer(EmbeddingTable.fromArray(rows, dim, data, { device: 'cpu' }).toBuffer()),
+    ]);
+    for (const t of made) assert.is(t.device, 'cpu');
+    assertAllClose(made[0].data(), data, 0, 0, 'rows');
+    assertAllClose(made[2].data(), made[3].data(), 0, 0, 'seeded rows');
+    assert.is(made[0].memoryUsage().deviceBytes, 0);
+    const fits = EmbeddingTable.fromArray(rows, dim, data);  // and the device once it has room
+    assert.is(fits.device, 'cuda');
+    for (const t of [...made, fits]) t.dispose();
+  });
+
+  test('device auto: out of device memory in a later step moves the table to the CPU, rows and state intact, and the step completes there', async () => {
+    const rows = 2048, dim = 64;
+    const data = seededFloats(rows * dim, 13);
+    const cpu = EmbeddingTable.fromArray(rows, dim, data, { device: 'cpu' });
+    const auto = EmbeddingTable.fromArray(rows, dim, data, { device: 'auto' });
+    assert.is(auto.device, 'cuda');
+    const batches = [[5, 6, 5], [6, 2047, 0], [1, 5, 9]].map((ids, i) => ({ ids, go: seededFloats(ids.length * dim, 40 + i) }));
+    // Two SGD steps on the device: the host mirror is now stale and must be brought back by the move.
+    for (const b of batches.slice(0, 2)) {
+      for (const t of [cpu, auto]) t.step(b.ids, null, b.go, { optimizer: 'sgd', lr: 0.5 });
+    }
+    // Adam needs 1 MB of state next to 512 KB of rows: over the 1 MB limit.
+    const b = batches[2];
+    const weights = Float32Array.from([1, 0.5, 2]);
+    const want = cpu.step(b.ids, [0, 1, 2], b.go, { optimizer: 'adam', lr: 0.1, weights });
+    const got = await withDeviceLimit(1 << 20, () => auto.stepAsync(b.ids, [0, 1, 2], b.go, { optimizer: 'adam', lr: 0.1, weights }));
+    assert.is(auto.device, 'cpu');
+    assert.is(got.rowsTouched, want.rowsTouched);
+    assertAllClose(got.weightGrads!, want.weightGrads!, 1e-6, 1e-6, 'weightGrads of the step that moved');
+    assertAllClose(auto.data(), cpu.data(), 1e-5, 1e-6, 'rows after the move');
+    assert.is(auto.optimizerState, 'adam');
+    assert.is(auto.memoryUsage().deviceBytes, 0);
+    const next = seededFloats(2 * dim, 50);
+    for (const t of [cpu, auto]) t.step([5, 8], null, next, { optimizer: 'adam', lr: 0.1 });
+    assertAllClose(auto.data(), cpu.data(), 1e-5, 1e-6, 'an Adam step on the CPU after the move');
+    for (const t of [cpu, auto]) t.dispose();
+  });
+
+  test('device auto: out of device memory in a lookup moves the table with its Adagrad state; on cuda it is ERR_RECKIT_OUT_OF_MEMORY', async () => {
+    const rows = 2048, dim = 64;  // rows + Adagrad sums: 1 MB on the device
+    const data = seededFloats(rows * dim, 14);
+    const cpu = EmbeddingTable.fromArray(rows, dim, data, { device: 'cpu' });
+    const auto = EmbeddingTable.fromArray(rows, dim, data);
+    const cuda = EmbeddingTable.fromArray(rows, dim, data, { device: 'cuda' });
+    const go = seededFloats(4 * dim, 60);
+    for (const t of [cpu, auto, cuda]) t.step([3, 9, 3, 100], [0, 2], go.subarray(0, 2 * dim), { optimizer: 'adagrad', lr: 0.2, mode: 'mean' });
+    const ids = Uint32Array.from({ length: 3000 }, (_, i) => (i * 37) % rows);  // 750 KB of output
+    const limit = (5 << 20) / 4;  // room for the table, not for its output
+    try {
+      await withDeviceLimit(limit, () => cuda.lookup(ids));
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'ERR_RECKIT_OUT_OF_MEMORY', String(e));
+    }
+    assert.is(cuda.device, 'cuda');
+    assertAllClose(cuda.data(), cpu.data(), 1e-5, 1e-6, 'cuda table after the refused lookup');
+    cuda.dispose();  // its device memory is not part of the next case
+    const offsets = Uint32Array.from({ length: 1500 }, (_, b) => 2 * b);  // 375 KB of output
+    const got = await withDeviceLimit(limit, () => auto.lookupBagAsync(ids, offsets, { mode: 'max' }));
+    assert.is(auto.device, 'cpu');
+    assertAllClose(got, cpu.lookupBag(ids, offsets, { mode: 'max' }), 1e-5, 1e-6, 'the lookup that moved');
+    assert.is(auto.optimizerState, 'adagrad');
+    for (const t of [cpu, auto]) t.step([3, 7], null, go.subarray(0, 2 * dim), { optimizer: 'adagrad', lr: 0.2 });
+    assertAllClose(auto.data(), cpu.data(), 1e-5, 1e-6, 'Adagrad continues on the CPU from the device state');
+    for (const t of [cpu, auto]) t.dispose();
   });
 }
 

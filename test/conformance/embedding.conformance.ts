@@ -32,7 +32,7 @@ for (const c of CASES) {
   for (const mode of c.offsets ? MODES : (['sum'] as const)) {
     test(`embedding ${c.offsets ? `bag ${mode}` : 'gather'} rows=${c.rows} dim=${c.dim} n=${c.ids.length}${c.weighted ? ' weighted' : ''}: ${c.note}`, () => {
       const data = seededFloats(c.rows * c.dim, c.rows + c.dim);
-      const table = EmbeddingTable.fromArray(c.rows, c.dim, data);
+      const table = EmbeddingTable.fromArray(c.rows, c.dim, data, { device: 'cpu' });
       const ids = Uint32Array.from(c.ids);
       const weights = c.weighted ? seededFloats(c.ids.length, 99) : null;
       const expected = c.offsets
@@ -50,7 +50,7 @@ for (const c of CASES) {
 for (const c of CASES) {
   for (const mode of c.offsets ? (['sum', 'mean'] as const) : (['sum'] as const)) {
     test(`embedding backward ${c.offsets ? `bag ${mode}` : 'gather'} rows=${c.rows} dim=${c.dim} n=${c.ids.length}${c.weighted ? ' weighted' : ''}: ${c.note}`, () => {
-      const table = EmbeddingTable.fromArray(c.rows, c.dim, seededFloats(c.rows * c.dim, c.rows + c.dim));
+      const table = EmbeddingTable.fromArray(c.rows, c.dim, seededFloats(c.rows * c.dim, c.rows + c.dim), { device: 'cpu' });
       const ids = Uint32Array.from(c.ids);
       const weights = c.weighted ? seededFloats(c.ids.length, 99) : null;
       const bags = c.offsets ? c.offsets.length : c.ids.length;

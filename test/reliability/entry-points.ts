@@ -386,6 +386,29 @@ const tableEntries: Entry[] = [
     call: (_, p, device) => EmbeddingTable.load(p, { device }),
     args: [arg('path', () => saved('table'), V.loadPath), arg('options.device', () => 'cpu', V.oneOf)],
   },
+  {
+    // under mmap, auto means the CPU; the device is still checked first
+    name: 'EmbeddingTable.load (device, mmap)',
+    call: (_, p, device) => EmbeddingTable.load(p, { device, mmap: true }),
+    args: [arg('path', () => saved('table'), V.loadPath), arg('options.device', () => 'auto', V.oneOf)],
+  },
+  {
+    name: 'EmbeddingTable.loadAsync (device)',
+    async: true,
+    call: (_, p, device) => EmbeddingTable.loadAsync(p, { device }),
+    args: [arg('path', () => saved('table'), V.loadPath), arg('options.device', () => 'auto', V.oneOf)],
+  },
+  {
+    name: 'EmbeddingTable.fromBuffer (device)',
+    call: (_, b, device) => EmbeddingTable.fromBuffer(b, { device }),
+    args: [arg('buffer', () => image('table'), V.image), arg('options.device', () => 'auto', V.oneOf)],
+  },
+  {
+    name: 'EmbeddingTable.fromBufferAsync (device)',
+    async: true,
+    call: (_, b, device) => EmbeddingTable.fromBufferAsync(b, { device }),
+    args: [arg('buffer', () => image('table'), V.image), arg('options.device', () => 'auto', V.oneOf)],
+  },
   { name: 'EmbeddingTable#get', subject: tableSubject, call: (t, row) => t.get(row), args: [arg('row', () => 7, V.integer(0), [{ name: '8 (= rows)', make: () => 8, expect: V.RANGE }])] },
   {
     name: 'EmbeddingTable#set',
@@ -504,6 +527,7 @@ const modelEntries: Entry[] = [
   },
   { name: 'Mlp#setParameters', subject: mlpSubject, call: (m, p) => m.setParameters(p), args: [arg('parameters', () => values(MLP_PARAMS, 16), V.f32)] },
   { name: 'Mlp#parameters', subject: mlpSubject, call: (m) => m.parameters(), args: [] },
+  { name: 'Mlp#setDevice', subject: mlpSubject, call: (m, d) => m.setDevice(d), args: [arg('device', () => 'cpu', V.oneOf)] },
   mlpTrain(true),
   mlpTrain(false),
   ...modelSaves('Mlp', mlpSubject),
