@@ -8,7 +8,11 @@ import * as assert from 'uvu/assert';
 import { CFGAN, Gan, TabularSynthesizer, clean, fromRows, info } from '../lib/index';
 import type { GanProgress } from '../lib/gan';
 import type { SynthesizerProgress } from '../lib/tabular/synthesizer';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { seededFloats } from './helpers';
+import { runCli } from './helpers/cli';
 
 const cuda = info().cuda;
 const small = { dataDim: 3, noiseDim: 2, generator: [{ units: 6, activation: 'relu' as const }], discriminator: [{ units: 5, activation: 'relu' as const }], seed: 1 };
@@ -41,6 +45,21 @@ test('gan device: a bad value is ERR_RECKIT_INVALID_ARG', () => {
   assert.is(new CFGAN({ device: 'cpu' }).device, 'cpu');
   assert.is(new Gan({ ...small, device: 'cpu' }).device, 'cpu');
   assert.is(new TabularSynthesizer({ device: 'cpu' }).device, 'cpu');
+});
+
+test('reckit synth --device: a bad value exits 2; cuda where CUDA is unusable exits 2 naming the reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reckit-gan-device-'));
+  const data = join(dir, 'data.csv');
+  writeFileSync(data, `a,b\n${Array.from({ length: 20 }, (_, i) => `${i},${i % 2 ? 'x' : 'y'}`).join('\n')}\n`);
+  const args = ['synth', data, '--rows', '5', '--out', join(dir, 'out.csv'), '--epochs', '1'];
+  const bad = await runCli([...args, '--device', 'gpu']);
+  assert.is(bad.code, 2, bad.err);
+  assert.match(bad.err, /--device must be auto, cpu or cuda/);
+  if (!cuda.available) {
+    const r = await runCli([...args, '--device', 'cuda']);
+    assert.is(r.code, 2, r.err);
+    assert.ok(r.err.includes(cuda.reason ?? '?'), r.err);
+  }
 });
 
 if (!cuda.available) {
