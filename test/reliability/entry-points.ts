@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CosineIndex, EmbeddingTable, Gan, Mlp, TabularSynthesizer, computeLoss, createModel, fromRows, loadModel,
+  CFGAN, CosineIndex, EmbeddingTable, Gan, Mlp, TabularSynthesizer, computeLoss, createModel, fromRows, loadModel,
   mergeTopK, ops, random, readSafetensors, setThreads, getThreads, writeSafetensors, xxh64, tabular,
   type Recommender,
 } from '../../lib/index';
@@ -585,6 +585,11 @@ const modelEntries: Entry[] = [
   { name: 'Gan#parameters', subject: ganSubject, call: (g) => g.parameters(), args: [] },
   ...modelSaves('Gan', ganSubject),
   ...modelLoaders('Gan', Gan, 'gan'),
+  // The device option of the Gan family (auto resolves to the CPU where CUDA is not usable).
+  { name: 'new Gan (device)', call: (_, device) => new Gan({ ...GAN_OPTIONS, device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
+  { name: 'Gan.fromBuffer (device)', call: (_, device) => Gan.fromBuffer(image('gan'), { device }), args: [arg('options.device', () => 'cpu', V.oneOf)] },
+  { name: 'new TabularSynthesizer (device)', call: (_, device) => new TabularSynthesizer({ device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
+  { name: 'new CFGAN (device)', call: (_, device) => new CFGAN({ device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
 ];
 
 const vectorOp = (name: 'dot' | 'l2Squared' | 'cosine'): Entry => ({
