@@ -4,8 +4,10 @@
  * concatenated to the noise and to the data. The same seed and thread count give the same weights bit
  * for bit, across save/load and resumed fits.
  */
-import { invalidArg, outOfRange } from './errors';
+import { invalidArg, outOfRange, reckitError } from './errors';
+import { info } from './info';
 import { native, type NativeBinding } from './native';
+import type { Device } from './random';
 import { requireFloat32Array, requireInteger, requireNumber, requireObject, requireOneOf, requireSeed } from './validate';
 import {
   ACTIVATIONS,
@@ -47,6 +49,14 @@ export interface GanOptions {
   /** PacGAN packing: the discriminator judges `pac` rows at once (default 1; batchSize must be a multiple). */
   pac?: number;
   seed?: number | bigint;
+  /**
+   * Where `fit` runs (default `auto`: CUDA when `info().cuda.available`, else the CPU without a word). `cuda`:
+   * both networks, their Adam state and each step's math stay on the GPU for the fit (the same batches, noise
+   * and counters as on the CPU, so a fit resumes on either device; results equal the CPU's within float
+   * rounding, not bit for bit); it throws `ERR_RECKIT_NO_DEVICE` with `info().cuda.reason` where CUDA is not
+   * usable. `sample`, `generate` and `discriminate` run on the CPU either way.
+   */
+  device?: Device;
 }
 
 export type SpanKind = 'linear' | 'tanh' | 'softmax' | 'gumbel';
@@ -129,9 +139,26 @@ function optionalArray(value: unknown, name: string): Float32Array | undefined {
   return value === undefined ? undefined : requireFloat32Array(value, name);
 }
 
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+
+/**
+ * @internal `auto` resolved against this machine; `cuda` where CUDA is unusable throws ERR_RECKIT_NO_DEVICE with
+ * the reason. Shared by the models built on Gan (TabularSynthesizer).
+ */
+export function resolveDevice(value: unknown, name: string): 'cpu' | 'cuda' {
+  const device = value === undefined ? 'auto' : requireOneOf(value, name, DEVICES);
+  if (device === 'cpu') return 'cpu';
+  const cuda = info().cuda;
+  if (cuda.available) return 'cuda';
+  if (device === 'auto') return 'cpu';
+  throw reckitError('ERR_RECKIT_NO_DEVICE', `CUDA is not available: ${cuda.reason}`);
+}
+
 export class Gan {
   /** @internal */
   readonly handle: NativeBinding;
+  /** Where `fit` runs: `cuda` or `cpu` (the constructor's `device` with `auto` resolved). */
+  readonly device: 'cpu' | 'cuda' = 'cpu';
 
   constructor(options: GanOptions) {
     if (options === undefined) throw invalidArg('options must be an object');
@@ -151,12 +178,14 @@ export class Gan {
     if (o.conditionLinks !== undefined) config.conditionLinks = o.conditionLinks;
     if (o.conditionLossWeight !== undefined) config.conditionLossWeight = requireNumber(o.conditionLossWeight, 'options.conditionLossWeight');
     if (o.pac !== undefined) config.pac = requireInteger(o.pac, 'options.pac', 1, 64);
+    this.device = resolveDevice(o.device, 'options.device');
     this.handle = new (native().GanHandle)(config);
   }
 
-  private static wrap(handle: NativeBinding): Gan {
+  private static wrap(handle: NativeBinding, device: 'cpu' | 'cuda'): Gan {
     const gan = Object.create(Gan.prototype) as Gan;
     (gan as { handle: NativeBinding }).handle = handle;
+    (gan as { device: 'cpu' | 'cuda' }).device = device;
     return gan;
   }
 
@@ -192,6 +221,7 @@ export class Gan {
       const args: Record<string, unknown> = {
         epochs: requireInteger(o.epochs, 'options.epochs', 1),
         batchSize: requireInteger(o.batchSize, 'options.batchSize', 1),
+        device: this.device,
       };
       if (o.lr !== undefined) {
         args.lr = requireNumber(o.lr, 'options.lr');
@@ -261,24 +291,28 @@ export class Gan {
     return this.handle.toBuffer();
   }
 
-  static load(path: string): Gan {
+  /** `options.device`: where later fits run (as the constructor's; default `auto`). */
+  static load(path: string, options?: { device?: Device }): Gan {
     if (typeof path !== 'string') throw invalidArg('path must be a string');
-    return Gan.wrap(native().GanHandle.load(path));
+    const device = resolveDevice(requireObject(options, 'options').device, 'options.device');
+    return Gan.wrap(native().GanHandle.load(path), device);
   }
 
   /** load() off the event loop. */
-  static loadAsync(path: string): Promise<Gan> {
+  static loadAsync(path: string, options?: { device?: Device }): Promise<Gan> {
     if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
     try {
-      return (native().GanHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Gan.wrap(h));
+      const device = resolveDevice(requireObject(options, 'options').device, 'options.device');
+      return (native().GanHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Gan.wrap(h, device));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  static fromBuffer(buffer: Uint8Array): Gan {
+  static fromBuffer(buffer: Uint8Array, options?: { device?: Device }): Gan {
     if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
-    return Gan.wrap(native().GanHandle.fromBuffer(buffer));
+    const device = resolveDevice(requireObject(options, 'options').device, 'options.device');
+    return Gan.wrap(native().GanHandle.fromBuffer(buffer), device);
   }
 
   /**

@@ -19,7 +19,7 @@ export * as tabular from './tabular';
 export { qualityReport, qualityReportAsync, TableEncoder, TabularSynthesizer, readCsvTable, writeCsvTable } from './tabular';
 export type { Table, QualityReport, QualityOptions, Span } from './tabular';
 export { Mlp, computeLoss } from './mlp';
-export type { MlpOptions, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
+export type { MlpOptions, MlpDeviceOption, MlpTrainOptions, BackwardResult, LossName, ActivationName, LayerSpec, OptimizerOptions } from './mlp';
 export { Gan } from './gan';
 export type { GanOptions, GanFitOptions, GanProgress, GanSampleOptions, OutputSpan, ConditionLink, SpanKind, Description as GanDescription } from './gan';
 export { CosineIndex } from './cosine-index';

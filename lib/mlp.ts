@@ -30,7 +30,21 @@ export interface MlpOptions {
   layers: LayerSpec[];
   /** Seed of the initialization (uniform in ±1/√fan_in, as PyTorch's nn.Linear). Default 0. */
   seed?: number | bigint;
-  /** Where `train`/`trainSync` run unless their options say otherwise (default `cpu`): see MlpTrainOptions.device. */
+  /** Where the model lives and its calls run (default `auto`): see {@link MlpDeviceOption}. */
+  device?: Device;
+}
+
+/**
+ * `device`: where the model lives. `cuda` keeps its parameters, gradients and optimizer state on the GPU for the
+ * model's life (uploaded by the first call, and again after `setParameters` or a CPU training run): `forward`,
+ * `predict`, `backward`, `step` and `train` run there, and `parameters()`, `gradients()`, `save` and `toBuffer` read
+ * the device's state back. Results match the CPU within float rounding (docs/cuda.md states the tolerances). Where
+ * CUDA is not usable, `cuda` throws `ERR_RECKIT_NO_DEVICE` with `info().cuda.reason`. `auto` (the default) is
+ * `cuda` when CUDA is usable, else the CPU; on `auto`, a device failure (out of device memory) moves the model to
+ * the CPU with its state intact and the call completes there, where `cuda` throws `ERR_RECKIT_OUT_OF_MEMORY` and
+ * keeps the model as it was. `cpu` never touches the GPU: ask for it to keep a model on the CPU.
+ */
+export interface MlpDeviceOption {
   device?: Device;
 }
 
@@ -49,10 +63,11 @@ export interface MlpTrainOptions {
   /** Stops at the next mini-batch; the promise rejects with an AbortError and the model keeps its updates so far. */
   signal?: AbortSignal;
   /**
-   * `cuda`: the mini-batches run on the GPU (forward, loss, backward and the update), with the parameters and the
-   * optimizer state resident there for the run and copied back after every epoch; the same batches in the same
-   * order as on the CPU, so a seed gives the same model within float rounding. `ERR_RECKIT_NO_DEVICE` (with
-   * `info().cuda.reason`) where CUDA is unusable; `auto`: `cuda` when usable. Default: the Mlp's `device`.
+   * Where this run goes (default: where the model lives, {@link MlpDeviceOption}). The same batches in the same
+   * order on either side, so a seed gives the same model within float rounding. On a CPU model, `cuda` (or `auto`
+   * with CUDA usable) trains on a device copy made for the run and copied back after every epoch; on a device
+   * model, `cpu` trains the host copy, which the device then takes up. `ERR_RECKIT_NO_DEVICE` (with
+   * `info().cuda.reason`) where CUDA is unusable.
    */
   device?: Device;
 }
@@ -75,7 +90,7 @@ export function computeLoss(loss: LossName, output: Float32Array, target: Float3
 
 const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 
-function trainArgs(options: MlpTrainOptions, device: Device = 'cpu'): Record<string, unknown> {
+function trainArgs(options: MlpTrainOptions): Record<string, unknown> {
   const o = requireObject(options, 'options');
   requireInteger(o.epochs, 'options.epochs', 1);
   requireInteger(o.batchSize, 'options.batchSize', 1);
@@ -84,15 +99,30 @@ function trainArgs(options: MlpTrainOptions, device: Device = 'cpu'): Record<str
   if (o.optimizer !== undefined) out.optimizer = requireOptimizer(o.optimizer, 'options.optimizer');
   if (o.shuffle !== undefined) out.shuffle = Boolean(o.shuffle);
   if (o.seed !== undefined) out.seed = requireSeed(o.seed, 'options.seed');
-  out.device = o.device === undefined ? device : requireOneOf(o.device, 'options.device', DEVICES);
+  if (o.device !== undefined) out.device = requireOneOf(o.device, 'options.device', DEVICES);
   return out;
+}
+
+function deviceOf(options: unknown): Device {
+  if (options === undefined) return 'auto';
+  const o = requireObject(options, 'options');
+  return o.device === undefined ? 'auto' : requireOneOf(o.device, 'options.device', DEVICES);
+}
+
+/** Places a fresh native handle on `device`; on failure (cuda unavailable) frees it before throwing. */
+function placed(handle: NativeBinding, device: Device): NativeBinding {
+  try {
+    handle.setDevice(device);
+  } catch (error) {
+    handle.dispose();
+    throw error;
+  }
+  return handle;
 }
 
 export class Mlp {
   /** @internal */
   readonly handle: NativeBinding;
-  /** Where training runs by default (the constructor's `device`; `cpu` for a loaded model). */
-  readonly device: Device = 'cpu';
 
   constructor(options: MlpOptions) {
     const o = requireObject(options, 'options');
@@ -100,16 +130,25 @@ export class Mlp {
     const input = requireInteger(o.input, 'options.input', 1, 2 ** 20);
     const layers = requireLayers(o.layers, 'options.layers');
     const seed = o.seed === undefined ? 0 : requireSeed(o.seed, 'options.seed');
-    this.device = o.device === undefined ? 'cpu' : requireOneOf(o.device, 'options.device', DEVICES);
-    this.handle = new (native().MlpHandle)(input, layers, seed);
+    const device = deviceOf(options);
+    this.handle = placed(new (native().MlpHandle)(input, layers, seed), device);
   }
 
   /** @internal Wraps a native handle (from load/fromBuffer). */
-  private static wrap(handle: NativeBinding): Mlp {
+  private static wrap(handle: NativeBinding, device: Device): Mlp {
     const mlp = Object.create(Mlp.prototype) as Mlp;
-    (mlp as { handle: NativeBinding }).handle = handle;
-    (mlp as { device: Device }).device = 'cpu';
+    (mlp as { handle: NativeBinding }).handle = placed(handle, device);
     return mlp;
+  }
+
+  /** Where the model lives now: `cuda` or `cpu` (`auto` resolved; `cpu` after a device failure on `auto`). */
+  get device(): 'cpu' | 'cuda' {
+    return this.handle.device() as 'cpu' | 'cuda';
+  }
+
+  /** Moves the model: `cpu` brings its state back from the device and frees the device memory. */
+  setDevice(device: Device): void {
+    this.handle.setDevice(requireOneOf(device, 'device', DEVICES));
   }
 
   private describe(): { input: number; output: number; parameterCount: number; layers: LayerSpec[]; adamSteps: number } {
@@ -187,7 +226,7 @@ export class Mlp {
    */
   train(x: Float32Array, y: Float32Array, options: MlpTrainOptions): Promise<{ losses: number[] }> {
     try {
-      const args = trainArgs(options, this.device ?? 'cpu');
+      const args = trainArgs(options);
       const onEpoch = requireCallback<(e: number, l: number) => void>(options.onEpoch, 'options.onEpoch');
       const signal = requireSignal(options.signal);
       const xs = requireFloat32Array(x, 'x');
@@ -202,7 +241,7 @@ export class Mlp {
 
   /** train() on the calling thread (blocks the event loop); returns per-epoch mean losses. */
   trainSync(x: Float32Array, y: Float32Array, options: Omit<MlpTrainOptions, 'onEpoch' | 'signal'>): number[] {
-    const args = trainArgs(options as MlpTrainOptions, this.device ?? 'cpu');
+    const args = trainArgs(options as MlpTrainOptions);
     return this.handle.train(requireFloat32Array(x, 'x'), requireFloat32Array(y, 'y'), args);
   }
 
@@ -226,24 +265,28 @@ export class Mlp {
     return this.handle.toBuffer();
   }
 
-  static load(path: string): Mlp {
+  /** Loads a saved model onto `options.device` (default `auto`, as the constructor). */
+  static load(path: string, options?: MlpDeviceOption): Mlp {
     if (typeof path !== 'string') throw invalidArg('path must be a string');
-    return Mlp.wrap(native().MlpHandle.load(path));
+    const device = deviceOf(options);
+    return Mlp.wrap(native().MlpHandle.load(path), device);
   }
 
   /** load() off the event loop. */
-  static loadAsync(path: string): Promise<Mlp> {
+  static loadAsync(path: string, options?: MlpDeviceOption): Promise<Mlp> {
     if (typeof path !== 'string') return Promise.reject(invalidArg('path must be a string'));
     try {
-      return (native().MlpHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Mlp.wrap(h));
+      const device = deviceOf(options);
+      return (native().MlpHandle.loadAsync(path) as Promise<NativeBinding>).then((h) => Mlp.wrap(h, device));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  static fromBuffer(buffer: Uint8Array): Mlp {
+  static fromBuffer(buffer: Uint8Array, options?: MlpDeviceOption): Mlp {
     if (!(buffer instanceof Uint8Array)) throw invalidArg('buffer must be a Buffer or Uint8Array');
-    return Mlp.wrap(native().MlpHandle.fromBuffer(buffer));
+    const device = deviceOf(options);
+    return Mlp.wrap(native().MlpHandle.fromBuffer(buffer), device);
   }
 
   /** Releases the native memory (after a running train ends: it stops); later calls throw ERR_RECKIT_DISPOSED. */

@@ -1,12 +1,24 @@
 #!/usr/bin/env node
-// Shows that the CUDA conformance suite catches kernel bugs: for each planted bug below, plant it in a copy of
-// native/ (build/cuda-plants/), build the emulated library from that copy and run the suite. Every plant must
-// make at least one case fail; prints how many did. `npm run test:cuda-plants [name...]`.
+// Shows that the CUDA conformance suite catches kernel bugs: for each planted bug below, plant it in a persistent
+// copy of native/ (build/cuda-plants/native), rebuild the emulated library there incrementally (the planted
+// object and a relink), run the conformance files that test that kernel on it, and take the plant out again.
+// Every plant must make at least one case fail; prints how many did.
+//   npm run test:cuda-plants [-- [name...] [--jobs N] [--skip-baseline]]
+//   --jobs N         suite runs at a time (default 2: the emulator runs one GPU thread at a time, so a run uses
+//                    one core; planted libraries are built one after another meanwhile)
+//   --skip-baseline  do not first run the whole suite on the unplanted copy; only for a caller that has just run
+//                    it on the same sources (CI's conformance-emulated stage, right before)
+// A plant: name, what, file (under native/), find (must occur exactly once: else the kernel changed and the
+// plant must be updated, which fails the run), replace, and optionally suites: the conformance / device test
+// files to run (default: SUITES_BY_FILE[file], else the whole suite). A plant its suites do not catch is run on
+// the whole suite before it counts as not caught.
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { spawn } = require('node:child_process');
 const { buildEmulated } = require('./build-cuda-emulated');
-const { runSuite, SUITE_RUNS } = require('./test-emulated');
+const { uvuRuns } = require('./test-emulated');
 
 const root = path.join(__dirname, '..');
 
@@ -45,6 +57,7 @@ const PLANTS = [
     file: 'native/cuda/embedding_backward.cu',
     find: '    const unsigned add = t >= offset ? partial[t - offset] : 0u;\n    __syncthreads();\n',
     replace: '    const unsigned add = t >= offset ? partial[t - offset] : 0u;\n',
+    suites: ['embedding.conformance.ts'],
   },
   {
     name: 'adam-step-count-off-by-one',
@@ -52,6 +65,7 @@ const PLANTS = [
     file: 'native/cuda/embedding_backward.cu',
     find: 'reckit::adam_correction(steps[segment_row[s]] + 1, lr, beta1, beta2);',
     replace: 'reckit::adam_correction(steps[segment_row[s]], lr, beta1, beta2);',
+    suites: ['embedding-step.conformance.ts'],
   },
   {
     name: 'max-backward-last-tie-wins',
@@ -59,6 +73,7 @@ const PLANTS = [
     file: 'native/cuda/embedding_backward.cu',
     find: '    if (i == begin || x > best) {',
     replace: '    if (i == begin || x >= best) {',
+    suites: ['embedding-table-device.conformance.ts'],
   },
   {
     name: 'staging-short-copy',
@@ -66,11 +81,12 @@ const PLANTS = [
     file: 'native/cuda/pinned_staging.h',
     find: '      std::memcpy(stage, static_cast<const char*>(host) + done, piece);',
     replace: '      std::memcpy(stage, static_cast<const char*>(host) + done, piece > 4 ? piece - 4 : piece);',
+    suites: ['embedding-table-device.conformance.ts'],
   },
   {
     name: 'mlp-bias-grad-drops-last-row',
     what: 'device Mlp training: the bias gradient sums every row but the last of the mini-batch',
-    file: 'native/cuda/mlp.cu',
+    file: 'native/cuda/mlp_network.cu',
     find: '  for (size_t r = 0; r < rows; ++r) sum += delta[r * n + j];',
     replace: '  for (size_t r = 0; r + 1 < rows; ++r) sum += delta[r * n + j];',
   },
@@ -87,6 +103,7 @@ const PLANTS = [
     file: 'native/cuda/index.cu',
     find: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n      __syncthreads();\n',
     replace: '      for (unsigned d = 0; d < kDimChunk; ++d) acc += query_tile[warp][d] * row_tile[lane][d];\n',
+    suites: ['index.conformance.ts'],
   },
   {
     name: 'index-exclusion-off-by-one',
@@ -94,6 +111,7 @@ const PLANTS = [
     file: 'native/cuda/index.cu',
     find: 'uint64_t lo = exclude_offsets[q], hi = exclude_offsets[q + 1];',
     replace: 'uint64_t lo = exclude_offsets[q], hi = exclude_offsets[q + 1] - (exclude_offsets[q + 1] > lo ? 1 : 0);',
+    suites: ['index.conformance.ts'],
   },
   {
     name: 'index-filter-bit',
@@ -101,6 +119,7 @@ const PLANTS = [
     file: 'native/cuda/index.cu',
     find: 'if (blocked && ((blocked[row >> 6] >> (row & 63)) & 1u)) return false;',
     replace: 'if (blocked && ((blocked[row >> 6] >> (row & 31)) & 1u)) return false;',
+    suites: ['index.conformance.ts'],
   },
   {
     name: 'index-i8-scale-on-tail',
@@ -108,6 +127,28 @@ const PLANTS = [
     file: 'native/cuda/index.cu',
     find: 'if (Dtype == RECKIT_CUDA_DTYPE_I8 && inside) acc *= scales[row];',
     replace: 'if (Dtype == RECKIT_CUDA_DTYPE_I8 && inside && lane != 31) acc *= scales[row];',
+    suites: ['index.conformance.ts'],
+  },
+  {
+    name: 'gan-gumbel-backward-missing-inverse-tau',
+    what: 'device Gan: the Gumbel-softmax backward leaves out the 1/tau of its Jacobian',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f / tau, grad + at); break;',
+    replace: '    default: reckit::span_softmax_backward(y + at, grad + at, s.width, 1.f, grad + at); break;',
+  },
+  {
+    name: 'gan-fake-gradient-row-stride',
+    what: "device Gan: the fakes' gradient is read from D's input gradient with the data width as the row stride (the conditions' columns ignored)",
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  out[i] = in[(i / cols) * in_width + i % cols];',
+    replace: '  out[i] = in[(i / cols) * cols + i % cols];',
+  },
+  {
+    name: 'gan-condition-loss-row-past-batch',
+    what: 'device Gan: the conditional-loss kernel runs one thread past the last row of the batch',
+    file: 'native/cuda/gan_kernels.cu',
+    find: '  if (r >= rows) return;\n  double total = 0.0;',
+    replace: '  if (r > rows) return;\n  double total = 0.0;',
   },
   {
     name: 'philox-tail-off-by-one',
@@ -118,64 +159,271 @@ const PLANTS = [
   },
 ];
 
-// Plants `p` in the planting tree's copy of its file; returns a function that takes it out again.
-function plant(p, tree) {
-  const file = path.join(tree, p.file);
-  const text = fs.readFileSync(file, 'utf8');
-  const count = text.split(p.find).length - 1;
-  if (count !== 1) throw new Error(`plant ${p.name}: expected its text once in ${p.file}, found ${count} (update the plant)`);
-  fs.writeFileSync(file, text.replace(p.find, p.replace));
-  return () => fs.writeFileSync(file, text);
+// The conformance files that test each kernel source, for plants that do not name their own `suites`. A file not
+// listed here (a new kernel, a shared header) gets the whole suite.
+const SUITES_BY_FILE = {
+  'native/cuda/index.cu': ['index.conformance.ts', 'topk.conformance.ts'],
+  'native/cuda/topk.cu': ['topk.conformance.ts'],
+  'native/cuda/gemm.cu': ['gemm.conformance.ts'],
+  'native/cuda/embedding.cu': ['embedding.conformance.ts'],
+  'native/cuda/embedding_backward.cu': ['embedding.conformance.ts', 'embedding-step.conformance.ts', 'embedding-table-device.conformance.ts'],
+  'native/cuda/embedding_table.cu': ['embedding-table-device.conformance.ts'],
+  'native/cuda/pinned_staging.h': ['embedding-table-device.conformance.ts', 'mlp-device.conformance.ts', 'index.conformance.ts', 'topk.conformance.ts'],
+  'native/cuda/device_scratch.h': ['embedding-table-device.conformance.ts', 'index.conformance.ts'],
+  'native/cuda/mlp.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
+  'native/cuda/mlp_network.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
+  'native/cuda/gan.cu': ['gan-device.conformance.ts'],
+  'native/cuda/gan_kernels.cu': ['gan-device.conformance.ts'],
+  'native/cuda/elementwise.cu': ['training-ops.conformance.ts'],
+  'native/cuda/philox_fill.cu': ['philox.conformance.ts'],
+};
+
+const suitesOf = (p) => p.suites ?? SUITES_BY_FILE[p.file];
+
+function options(argv) {
+  const o = { names: [], jobs: Math.max(1, Math.min(os.cpus().length, 2)), skipBaseline: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--jobs') o.jobs = Math.max(1, Number.parseInt(argv[++i], 10) || 1);
+    else if (argv[i] === '--skip-baseline') o.skipBaseline = true;
+    else if (argv[i].startsWith('--')) throw new Error(`unknown option ${argv[i]}`);
+    else o.names.push(argv[i]);
+  }
+  return o;
 }
 
-// Runs the suite on `library`: { total, caught, failed: names of the failing cases, crash }. A planted bug
-// may also crash the suite (a kernel writing far out of bounds corrupts the emulating process, where a GPU
-// would report an illegal address): that is a catch too, reported with the file that was running.
-function suiteResult(library, selftest) {
-  const { status, signal, output } = runSuite(library, selftest, { capture: true });
-  const clean = output.replace(/\x1b\[[0-9;]*m/g, '');
-  // One uvu run per entry of SUITE_RUNS (the conformance suite, then the device JS tests): sum their counts.
+// Every check that needs no build, all at once, so one run lists every stale plant.
+function validate(plants) {
+  const problems = [];
+  const seen = new Set();
+  for (const p of plants) {
+    if (seen.has(p.name)) problems.push(`plant ${p.name}: the name is used twice`);
+    seen.add(p.name);
+    const file = path.join(root, p.file);
+    if (!fs.existsSync(file)) {
+      problems.push(`plant ${p.name}: ${p.file} does not exist (update the plant)`);
+      continue;
+    }
+    const count = fs.readFileSync(file, 'utf8').split(p.find).length - 1;
+    if (count !== 1) problems.push(`plant ${p.name}: expected its text once in ${p.file}, found ${count} (the kernel changed: update the plant)`);
+    try {
+      uvuRuns(suitesOf(p));
+    } catch (error) {
+      problems.push(`plant ${p.name}: ${error.message}`);
+    }
+  }
+  return problems;
+}
+
+// Makes `tree`/native a copy of native/, rewriting only the files whose content differs (and removing those gone):
+// unchanged files keep their mtimes, so the build there stays incremental from one run to the next, and a file
+// left planted by an interrupted run is put back.
+function syncTree(from, to) {
+  fs.mkdirSync(to, { recursive: true });
+  const wanted = new Set(fs.readdirSync(from));
+  for (const name of fs.readdirSync(to)) {
+    if (!wanted.has(name)) fs.rmSync(path.join(to, name), { recursive: true, force: true });
+  }
+  for (const name of wanted) {
+    const src = path.join(from, name);
+    const dst = path.join(to, name);
+    if (fs.statSync(src).isDirectory()) {
+      if (fs.existsSync(dst) && !fs.statSync(dst).isDirectory()) fs.rmSync(dst, { force: true });
+      syncTree(src, dst);
+    } else {
+      const same = fs.existsSync(dst) && fs.statSync(dst).isFile() && fs.readFileSync(src).equals(fs.readFileSync(dst));
+      if (!same) {
+        fs.rmSync(dst, { recursive: true, force: true });
+        fs.copyFileSync(src, dst);
+      }
+    }
+  }
+}
+
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+// Writes `text` to `file` with an mtime later than `after` (the last build's output), so make rebuilds what
+// depends on it both when a plant goes in and when it comes out; on a file system with coarse timestamps the
+// write could otherwise land in the same tick as the object built from the previous content.
+function writeNewer(file, text, after) {
+  fs.writeFileSync(file, text);
+  while (fs.statSync(file).mtimeMs <= after) {
+    sleep(20);
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  }
+}
+
+// Runs a command; resolves to { status, signal, output } (output captured only when `capture`).
+function run(command, args, { env = process.env, capture = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+    const chunks = [];
+    if (capture) {
+      child.stdout.on('data', (c) => chunks.push(c));
+      child.stderr.on('data', (c) => chunks.push(c));
+    }
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+// Runs `files` of the suite (all when undefined) on `library`: { total, caught, failed: names of the failing
+// cases, crash, clean }. A planted bug may also crash the suite (a kernel writing far out of bounds corrupts the
+// emulating process, where a GPU would report an illegal address): that is a catch too, reported with the file
+// that was running.
+async function suiteResult(library, selftest, files) {
+  const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+  const env = { ...process.env, RECKIT_CUDA_LIBRARY: library, RECKIT_CUDA_EMU_SELFTEST: selftest };
+  const runs = uvuRuns(files);
+  let clean = '';
+  let status = 0;
+  let signal = null;
+  for (const [dir, pattern] of runs) {
+    const r = await run(process.execPath, [uvu, '-r', 'tsx/cjs', dir, pattern], { env, capture: true });
+    if (r.status !== 0) status = r.status === null ? 1 : r.status;
+    signal = signal ?? r.signal;
+    clean += r.output.replace(/\x1b\[[0-9;]*m/g, '');
+  }
+  // One uvu run per directory: sum their counts.
   const sum = (re) => [...clean.matchAll(re)].reduce((acc, m) => acc + Number(m[1]), 0);
   const runsReported = [...clean.matchAll(/Total:\s+(\d+)/g)].length;
   const total = sum(/Total:\s+(\d+)/g);
   const passed = sum(/Passed:\s+(\d+)/g);
   const failed = [...clean.matchAll(/FAIL\s+.*?"(.*)"/g)].map((m) => m[1]);
   let crash = null;
-  if (runsReported < SUITE_RUNS.length && status !== 0) {
-    const files = [...clean.matchAll(/^(\S+\.(?:conformance|test)\.ts)$/gm)].map((m) => m[1]);
-    crash = `the suite crashed in ${files.length ? files[files.length - 1] : '?'} (${signal ?? `exit ${status}`})`;
+  if (runsReported < runs.length && status !== 0) {
+    const ran = [...clean.matchAll(/^(\S+\.(?:conformance|test)\.ts)$/gm)].map((m) => m[1]);
+    crash = `the suite crashed in ${ran.length ? ran[ran.length - 1] : '?'} (${signal ?? `exit ${status}`})`;
   }
-  return { total, caught: total - passed, failed, clean, crash };
+  return { total, caught: total - passed, failed, crash, clean };
 }
 
-// First the unplanted sources: the suite must pass on them, or the counts below would mean nothing.
-const baseline = buildEmulated(root, path.join(root, 'build', 'cuda-emulated'));
-const clean = suiteResult(baseline.library, baseline.selftest);
-if (clean.total === 0 || clean.caught !== 0) {
-  console.error(`reckit: the conformance suite does not pass on the unplanted sources (${clean.caught} of ${clean.total} fail)`);
-  console.error(clean.clean);
-  process.exit(1);
-}
-console.log(`unplanted sources: ${clean.total} of ${clean.total} cases pass`);
-
-// One copy of native/ and one build tree for every plant, so each rebuild compiles only the planted file.
-const tree = path.join(root, 'build', 'cuda-plants');
-fs.rmSync(path.join(tree, 'native'), { recursive: true, force: true });
-fs.cpSync(path.join(root, 'native'), path.join(tree, 'native'), { recursive: true });
-
-const wanted = process.argv.slice(2);
-let uncaught = 0;
-for (const p of PLANTS.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
-  const unplant = plant(p, tree);
-  try {
-    const { library, selftest } = buildEmulated(tree, path.join(tree, 'build'));
-    const { total, caught, failed: failedNames, crash } = suiteResult(library, selftest);
-    if (caught === 0 && !crash) uncaught++;
-    const verdict = crash ? `caught: ${crash}` : caught === 0 ? 'NOT CAUGHT' : `caught by ${caught} of ${total} cases`;
-    console.log(`plant ${p.name} (${p.what}): ${verdict}`);
-    for (const name of failedNames) console.log(`    ${name}`);
-  } finally {
-    unplant();
+// Async tasks run `jobs` at a time, in the order they are pushed, while more may still come until close().
+class TaskQueue {
+  constructor(tasks = []) {
+    this.tasks = tasks;
+    this.closed = false;
+    this.waiting = [];
+  }
+  push(task) {
+    this.tasks.push(task);
+    this.waiting.splice(0).forEach((wake) => wake());
+  }
+  close() {
+    this.closed = true;
+    this.waiting.splice(0).forEach((wake) => wake());
+  }
+  drain(jobs) {
+    const worker = async () => {
+      for (;;) {
+        if (this.tasks.length) await this.tasks.shift()();
+        else if (this.closed) return;
+        else await new Promise((wake) => this.waiting.push(wake));
+      }
+    };
+    return Promise.all(Array.from({ length: jobs }, worker));
   }
 }
-process.exit(uncaught === 0 ? 0 : 1);
+
+async function main() {
+  const o = options(process.argv.slice(2));
+  const unknown = o.names.filter((n) => !PLANTS.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`no plant named ${unknown.join(', ')}`);
+  // Grouped by file (in list order otherwise): consecutive plants in one file rebuild one object each.
+  const files = [...new Set(PLANTS.map((p) => p.file))];
+  const chosen = PLANTS.filter((p) => o.names.length === 0 || o.names.includes(p.name))
+    .sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));
+  const problems = validate(chosen);
+  if (problems.length) {
+    for (const line of problems) console.error(`reckit: ${line}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  // One persistent copy of native/ and one build tree for every plant (and every run): each plant rebuilds
+  // only what includes the planted file, then relinks.
+  const tree = path.join(root, 'build', 'cuda-plants');
+  const out = path.join(tree, 'build');
+  const libs = path.join(tree, 'libraries');
+  syncTree(path.join(root, 'native'), path.join(tree, 'native'));
+  fs.rmSync(libs, { recursive: true, force: true });
+  fs.mkdirSync(libs, { recursive: true });
+  const { library, selftest } = buildEmulated(tree, out);
+  const build = async () => {
+    const r = await run('cmake', ['--build', out, '--parallel', String(Math.max(1, Math.min(os.cpus().length, 4)))], { capture: true });
+    if (r.status !== 0) throw new Error(`the planted build failed:\n${r.output}`);
+    return fs.statSync(library).mtimeMs;
+  };
+  let built = fs.statSync(library).mtimeMs;
+
+  const suiteRuns = [];
+  // First the unplanted sources: the suite must pass on them, or the counts below would mean nothing.
+  let baseline = null;
+  if (!o.skipBaseline) {
+    const copy = path.join(libs, 'unplanted.so');
+    fs.copyFileSync(library, copy);
+    suiteRuns.push(async () => { baseline = await suiteResult(copy, selftest, undefined); });
+  }
+
+  // The planted libraries are built one after another (the tree holds one plant at a time), each copied out
+  // and its suites queued at once, so building overlaps the suite runs of the plants before it.
+  const results = new Map();
+  const runPlant = async (p, planted) => {
+    const suites = suitesOf(p);
+    let r = await suiteResult(planted, selftest, suites);
+    r.where = suites ? `ran ${suites.join(', ')}` : 'ran the whole suite';
+    if (suites && r.caught === 0 && !r.crash) {
+      // Its own files miss it: only the whole suite can say it is not caught.
+      r = await suiteResult(planted, selftest, undefined);
+      r.where = r.caught === 0 && !r.crash
+        ? `ran ${suites.join(', ')}, then the whole suite`
+        : `ran the whole suite, as ${suites.join(', ')} did not catch it: name the file that does in the plant's suites`;
+    }
+    results.set(p.name, r);
+    const verdict = r.crash ? `caught: ${r.crash}` : r.caught === 0 ? 'NOT CAUGHT' : `caught by ${r.caught} of ${r.total} cases`;
+    console.log(`plant ${p.name} (${p.what}): ${verdict} [${r.where}]`);
+    for (const name of r.failed) console.log(`    ${name}`);
+  };
+  const queue = new TaskQueue(suiteRuns);
+  const building = (async () => {
+    try {
+      for (const p of chosen) {
+        const file = path.join(tree, p.file);
+        const text = fs.readFileSync(file, 'utf8');
+        writeNewer(file, text.replace(p.find, () => p.replace), built);
+        try {
+          built = await build();
+        } finally {
+          writeNewer(file, text, built);
+        }
+        const planted = path.join(libs, `${p.name}${path.extname(library)}`);
+        fs.copyFileSync(library, planted);
+        queue.push(() => runPlant(p, planted));
+      }
+    } finally {
+      queue.close();
+    }
+  })();
+  const [builds, runs] = await Promise.allSettled([building, queue.drain(o.jobs)]);
+  if (builds.status === 'rejected') throw builds.reason;
+  if (runs.status === 'rejected') throw runs.reason;
+
+  let failedRun = false;
+  if (baseline) {
+    if (baseline.total === 0 || baseline.caught !== 0 || baseline.crash) {
+      console.error(`reckit: the conformance suite does not pass on the unplanted sources (${baseline.caught} of ${baseline.total} fail${baseline.crash ? `; ${baseline.crash}` : ''}): the counts above mean nothing`);
+      console.error(baseline.clean);
+      failedRun = true;
+    } else {
+      console.log(`unplanted sources: ${baseline.total} of ${baseline.total} cases pass`);
+    }
+  }
+  const uncaught = chosen.filter((p) => { const r = results.get(p.name); return r.caught === 0 && !r.crash; });
+  console.log(`${chosen.length - uncaught.length} of ${chosen.length} plants caught${uncaught.length ? `; NOT CAUGHT: ${uncaught.map((p) => p.name).join(', ')}` : ''}`);
+  if (uncaught.length || failedRun) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(`reckit: cuda plants: ${error.message}`);
+  process.exitCode = 1;
+});

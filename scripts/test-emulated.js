@@ -6,6 +6,7 @@
 // The addon itself is the normal build (build/Release); the library is chosen with RECKIT_CUDA_LIBRARY.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { buildEmulated } = require('./build-cuda-emulated');
 
@@ -23,16 +24,46 @@ const SUITE_RUNS = [
   ['test', 'device\\.test\\.ts$'],
 ];
 
-// Runs the suite with `library`; returns uvu's exit status (its output goes to ours unless `capture`,
-// then { status, signal, output }).
-function runSuite(library, selftest, { capture = false } = {}) {
+// Every file of the suite: { name (the file name, unique across SUITE_RUNS), dir }.
+function suiteFiles() {
+  const files = [];
+  for (const [dir, pattern] of SUITE_RUNS) {
+    const re = new RegExp(pattern);
+    for (const name of fs.readdirSync(path.join(root, dir)).sort()) {
+      if (re.test(name) && fs.statSync(path.join(root, dir, name)).isFile()) files.push({ name, dir });
+    }
+  }
+  return files;
+}
+
+// The uvu runs, as [directory, file pattern], for the suite files named in `names` (all of SUITE_RUNS when
+// `names` is undefined). An unknown name throws: a misspelt selection must not quietly run nothing.
+function uvuRuns(names) {
+  if (names === undefined) return SUITE_RUNS;
+  const files = suiteFiles();
+  const runs = [];
+  for (const name of names) {
+    if (!files.some((f) => f.name === name)) {
+      throw new Error(`${name} is not a suite file (${SUITE_RUNS.map(([d, p]) => `${d}/${p}`).join(', ')})`);
+    }
+  }
+  for (const [dir] of SUITE_RUNS) {
+    const chosen = files.filter((f) => f.dir === dir && names.includes(f.name)).map((f) => f.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    if (chosen.length) runs.push([dir, `^(?:${chosen.join('|')})$`]);
+  }
+  return runs;
+}
+
+// Runs the suite with `library` (only the files named in `files`, when given); returns uvu's exit status (its
+// output goes to ours unless `capture`, then { status, signal, output }).
+function runSuite(library, selftest, { capture = false, files } = {}) {
   const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
   const env = { ...process.env, RECKIT_CUDA_LIBRARY: library };
   if (selftest) env.RECKIT_CUDA_EMU_SELFTEST = selftest;
   let status = 0;
   let signal = null;
   let output = '';
-  for (const [dir, pattern] of SUITE_RUNS) {
+  for (const [dir, pattern] of uvuRuns(files)) {
     const r = spawnSync(process.execPath, [uvu, '-r', 'tsx/cjs', dir, pattern], {
       cwd: root,
       env,
@@ -48,7 +79,7 @@ function runSuite(library, selftest, { capture = false } = {}) {
   return capture ? { status, signal, output } : status;
 }
 
-module.exports = { runSuite, SUITE_RUNS };
+module.exports = { runSuite, SUITE_RUNS, suiteFiles, uvuRuns };
 
 if (require.main === module) {
   let library = option('--library');

@@ -65,13 +65,16 @@ if (!cuda.available) {
     assert.is(mlp.trainSync(new Float32Array(4), new Float32Array(2), { epochs: 1, batchSize: 2, loss: 'mse' }).length, 1);
   });
 
-  test('Mlp training on cuda without CUDA: ERR_RECKIT_NO_DEVICE with the reason, the model unchanged', async () => {
-    const mlp = new Mlp({ input: 2, layers: [{ units: 1 }], device: 'cuda' });
+  test('Mlp on cuda without CUDA: ERR_RECKIT_NO_DEVICE with the reason, the model unchanged', async () => {
+    const mlp = new Mlp({ input: 2, layers: [{ units: 1 }] });
+    assert.is(mlp.device, 'cpu');
     const before = mlp.parameters();
     const x = new Float32Array(4), y = new Float32Array(2);
-    for (const run of [() => mlp.trainSync(x, y, { epochs: 1, batchSize: 2, loss: 'mse' }),
-      () => mlp.train(x, y, { epochs: 1, batchSize: 2, loss: 'mse' }),
-      () => new Mlp({ input: 2, layers: [{ units: 1 }] }).trainSync(x, y, { epochs: 1, batchSize: 2, loss: 'mse', device: 'cuda' })]) {
+    for (const run of [() => new Mlp({ input: 2, layers: [{ units: 1 }], device: 'cuda' }),
+      () => Mlp.fromBuffer(mlp.toBuffer(), { device: 'cuda' }),
+      () => mlp.setDevice('cuda'),
+      () => mlp.trainSync(x, y, { epochs: 1, batchSize: 2, loss: 'mse', device: 'cuda' }),
+      () => mlp.train(x, y, { epochs: 1, batchSize: 2, loss: 'mse', device: 'cuda' })]) {
       try {
         await run();
         assert.unreachable('should throw');
@@ -88,7 +91,9 @@ if (!cuda.available) {
     const x = seededFloats(20, 1), y = seededFloats(10, 2);
     const opts = { epochs: 2, batchSize: 4, loss: 'mse' as const, seed: 3 };
     const auto = new Mlp({ input: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }], device: 'auto' });
-    const cpu = new Mlp({ input: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }] });
+    const cpu = new Mlp({ input: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }], device: 'cpu' });
+    assert.is(auto.device, 'cuda');
+    assert.is(new Mlp({ input: 2, layers: [{ units: 1 }] }).device, 'cuda', 'auto is the default');
     const a = auto.trainSync(x, y, opts), c = cpu.trainSync(x, y, opts);
     for (let i = 0; i < c.length; i++) assert.ok(Math.abs(a[i] - c[i]) <= 1e-6 * Math.abs(c[i]), `loss ${i}`);
   });

@@ -2,9 +2,10 @@
  * Suite `gan`: the anchor GAN training step (data 64, noise 128, G 128→256→256→64 relu/relu/tanh,
  * D 64→256→256→1 leaky_relu 0.2, Adam 2e-4 (0.5, 0.999), batch 256; one step = one D update on real +
  * fake and one G update) in ms/step, reckit against PyTorch CPU (Debian python3-torch, best of its
- * thread settings, median over several processes) and @tensorflow/tfjs (cpu and wasm backends).
+ * thread settings, median over several processes) and @tensorflow/tfjs (cpu and wasm backends). With
+ * `--device cuda`, the same step on the device Gan (new Gan({ device: 'cuda' })) in the same run.
  */
-import { Gan, getThreads, setThreads } from '../../lib/index';
+import { Gan, getThreads, info, setThreads } from '../../lib/index';
 import { benchData, describeBlas, PY_BLAS_LIBS, runPython, type Measurement, type Suite, type SuiteContext, timeAsync, tryRequire } from '../harness';
 
 const DATA = 64, NOISE = 128, HIDDEN = 256, BATCH = 256;
@@ -17,7 +18,7 @@ export function anchorStepFlops(): number {
   return 2 * macs;
 }
 
-function anchorGan(): Gan {
+function anchorGan(device: 'cpu' | 'cuda'): Gan {
   return new Gan({
     dataDim: DATA,
     noiseDim: NOISE,
@@ -25,6 +26,7 @@ function anchorGan(): Gan {
     discriminator: [{ units: HIDDEN, activation: 'leaky_relu', alpha: 0.2 }, { units: HIDDEN, activation: 'leaky_relu', alpha: 0.2 }],
     outputActivation: 'tanh',
     seed: 1,
+    device,
   });
 }
 
@@ -34,7 +36,7 @@ async function measureReckit(ctx: SuiteContext, threads: number, flops: number):
   const previous = getThreads();
   setThreads(threads);
   try {
-    const gan = anchorGan();
+    const gan = anchorGan('cpu');
     // One batch of rows: every epoch is exactly one step.
     const data = benchData(BATCH * DATA, 7);
     const steps = ctx.quick ? 5 : 50;
@@ -47,6 +49,38 @@ async function measureReckit(ctx: SuiteContext, threads: number, flops: number):
     return { case: CASE, impl: 'reckit', threads, value: ms, unit: 'ms/step', better: 'lower', ofLimit: gflops / peak, extra: { gflops: Number(gflops.toFixed(1)) } };
   } finally {
     setThreads(previous);
+  }
+}
+
+// The same step on the device Gan: a fit of `steps` epochs of one batch each (the parameters come back after each
+// epoch, as in any device fit: included in the time). The emulated library runs kernels on CPU threads one block at
+// a time: timed at --quick only, as a check that the path works.
+async function measureDevice(ctx: SuiteContext, flops: number): Promise<Measurement | null> {
+  const cuda = info().cuda;
+  if (cuda.backend === 'emulated' && !ctx.quick) {
+    ctx.note('--device cuda: the loaded CUDA library is the emulated test build; the device case needs --quick with it (not a GPU speed)');
+    return null;
+  }
+  const emulated = cuda.backend === 'emulated';
+  const gan = anchorGan('cuda');
+  try {
+    const data = benchData(BATCH * DATA, 7);
+    const steps = ctx.quick ? 2 : 50;
+    const fit = () => gan.fit(data, { epochs: steps, batchSize: BATCH, lr: 2e-4, betas: [0.5, 0.999] });
+    const t = await timeAsync(fit, { minRuns: ctx.quick ? 1 : 7, minSeconds: ctx.quick ? 0 : 2, warmup: emulated ? 0 : 1 });
+    const ms = t.medianMs / steps;
+    ctx.note(`reckit cuda: ${cuda.device}; per step the batch and its noise go up, the loss sums come down; the networks come back after every epoch (here every step)`);
+    return {
+      case: CASE,
+      impl: `reckit cuda${emulated ? ' (emulated, not a GPU speed)' : ''}`,
+      threads: 1,
+      value: ms,
+      unit: 'ms/step',
+      better: 'lower',
+      extra: { gflops: Number((flops / (ms / 1000) / 1e9).toFixed(1)) },
+    };
+  } finally {
+    gan.dispose();
   }
 }
 
@@ -180,6 +214,7 @@ async function measureTfjs(ctx: SuiteContext, backend: 'cpu' | 'wasm'): Promise<
 
 export const ganSuite: Suite = {
   name: 'gan',
+  hasDevicePath: true,
   description: 'anchor GAN training step (ms/step): reckit vs PyTorch CPU and tfjs (cpu, wasm), 1 thread and all threads',
   async run(ctx) {
     const flops = anchorStepFlops();
@@ -189,6 +224,10 @@ export const ganSuite: Suite = {
       out.push(await measureReckit(ctx, threads, flops));
       const torch = await measureTorch(ctx, threads);
       if (torch) out.push(torch);
+    }
+    if (ctx.device === 'cuda') {
+      const m = await measureDevice(ctx, flops);
+      if (m) out.push(m);
     }
     for (const backend of ['wasm', 'cpu'] as const) {
       const m = await measureTfjs(ctx, backend);

@@ -7,7 +7,8 @@
  * `sample(n, { where })` conditions the generator on one category and keeps only rows that hold it.
  */
 import { invalidArg, outOfRange, reckitError } from '../errors';
-import { Gan, type ConditionLink, type OutputSpan } from '../gan';
+import { Gan, resolveDevice, type ConditionLink, type OutputSpan } from '../gan';
+import type { Device } from '../random';
 import { uniform } from '../random';
 import { readSafetensors, writeSafetensors } from '../safetensors';
 import { abortError } from '../training';
@@ -51,6 +52,11 @@ export interface SynthesizerOptions {
   /** Condition on categorical columns with training-by-sampling (default true). */
   conditional?: boolean;
   seed?: number;
+  /**
+   * Where the Gan trains (default `auto`: CUDA when usable, else the CPU); `cuda` throws ERR_RECKIT_NO_DEVICE
+   * with the reason where CUDA is not usable. See GanOptions.device. Not saved with the model.
+   */
+  device?: Device;
 }
 
 export interface SynthesizerProgress {
@@ -85,7 +91,7 @@ export interface SynthesizerSampleOptions {
 
 export type SynthesizerInput = readonly Record<string, Cell>[] | Record<string, readonly Cell[]> | Table;
 
-type Resolved = Required<Omit<SynthesizerOptions, 'columns'>> & { columns: Record<string, ColumnSpec> };
+type Resolved = Required<Omit<SynthesizerOptions, 'columns' | 'device'>> & { columns: Record<string, ColumnSpec> };
 
 /** What a saved file holds besides the Gan (JSON in the safetensors metadata). */
 interface SavedState {
@@ -178,8 +184,12 @@ export class TabularSynthesizer {
   /** The Gan of the fit in flight (dispose() stops it). */
   private training?: Gan;
 
+  /** Where fit trains the Gan: `cuda` or `cpu` (the `device` option with `auto` resolved). */
+  readonly device: 'cpu' | 'cuda';
+
   constructor(options: SynthesizerOptions = {}) {
     this.options = resolve(options);
+    this.device = resolveDevice(options.device, 'options.device');
   }
 
   /** True once fit (or load) has run. */
@@ -248,6 +258,7 @@ export class TabularSynthesizer {
       conditionLossWeight: o.conditionLossWeight,
       pac,
       seed: o.seed,
+      device: this.device,
     });
 
     const width = encoder.width;

@@ -15,6 +15,7 @@
 #include "binding/model_args.h"
 #include "binding/progress_worker.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/gan.h"
 #include "core/model_io.h"
 
@@ -164,6 +165,12 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
         f.label_smoothing = static_cast<float>(number_arg(option(o, "labelSmoothing"), "labelSmoothing"));
         require(f.label_smoothing >= 0.f && f.label_smoothing < 1.f, ErrorCode::OutOfRange,
                 "labelSmoothing must be in [0, 1)");
+      }
+      const Napi::Value device = option(o, "device");
+      if (!device.IsUndefined()) {
+        const std::string d = string_arg(device, "device");
+        require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
+        f.device = d == "cuda" || (d == "auto" && cuda_api() != nullptr);
       }
       CancelFlag cancel = cancel_flag_arg(args[4], "token");
       auto epochs = std::make_shared<size_t>(0);

@@ -3,9 +3,11 @@
 // shared_ptr, so dispose() never frees memory a running job uses.
 #include <napi.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 
 #include "binding/args.h"
 #include "binding/async.h"
@@ -16,6 +18,7 @@
 #include "binding/registry.h"
 #include "core/cuda_loader.h"
 #include "core/mlp.h"
+#include "core/mlp_device.h"
 #include "core/model_io.h"
 
 namespace reckit::binding {
@@ -23,11 +26,61 @@ namespace {
 
 constexpr size_t kMaxEpochs = size_t{1} << 30;
 
+bool device_failure(ErrorCode code) {
+  return code == ErrorCode::OutOfMemory || code == ErrorCode::Internal || code == ErrorCode::NoDevice;
+}
+
+// Everything below is guarded by mlp->mutex() (exclusive for changes); on_cuda is also read without it.
 struct MlpSession {
   explicit MlpSession(std::unique_ptr<Mlp> m) : mlp(std::move(m)) {}
   std::unique_ptr<Mlp> mlp;
-  MlpWorkspace cache;  // activations of the last forward(), guarded by mlp->mutex()
+  MlpWorkspace cache;  // activations of the last forward() (cache.input: its x, also for a device forward)
   bool has_cache = false;
+  bool cache_on_device = false;  // the last forward ran on the device, which keeps its activations
+  // Placement (docs/cuda.md): on_cuda runs calls on the resident device copy; `automatic` ('auto') moves the model
+  // to the CPU on a device failure instead of throwing.
+  std::atomic<bool> on_cuda{false};
+  bool automatic = false;
+  std::shared_ptr<MlpDevice> device;  // created by the first device call; a running train holds it too
+
+  MlpDevice& resident() {
+    if (!device) device = std::make_shared<MlpDevice>(*mlp);
+    return *device;
+  }
+  // Before the host Mlp is read: its mirror brought up to date.
+  void pull() {
+    if (device) device->pull();
+  }
+  // A change to the host Mlp: the device copy is refreshed from it by the next device call.
+  template <class F>
+  void host_write(F&& write) {
+    pull();
+    write();
+    if (device) device->host_changed();
+  }
+  void move_to_cpu() {
+    on_cuda = false;
+    if (!device) return;
+    try {
+      device->release();  // pulls first
+    } catch (const Error&) {
+      // the device failed on the way back too: the host keeps its last copy
+    }
+    device.reset();
+  }
+  // Runs on_device on the resident copy, or on_cpu on the CPU. On 'auto', a device failure (out of memory, a
+  // CUDA error) moves the model to the CPU, with its state pulled first, and runs on_cpu instead.
+  template <class D, class C>
+  void placed(D&& on_device, C&& on_cpu) {
+    if (!on_cuda) return on_cpu();
+    try {
+      on_device(resident());
+    } catch (const Error& e) {
+      if (!automatic || !device_failure(e.code())) throw;
+      move_to_cpu();
+      on_cpu();
+    }
+  }
 };
 using SessionPtr = std::shared_ptr<MlpSession>;
 
@@ -56,6 +109,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
                         InstanceMethod<&MlpHandle::save>("save"),
                         InstanceMethod<&MlpHandle::save_async>("saveAsync"),
                         InstanceMethod<&MlpHandle::dispose>("dispose"),
+                        InstanceMethod<&MlpHandle::set_device>("setDevice"),
+                        InstanceMethod<&MlpHandle::device>("device"),
                         StaticMethod<&MlpHandle::from_buffer>("fromBuffer"),
                         StaticMethod<&MlpHandle::load>("load"),
                         StaticMethod<&MlpHandle::load_async>("loadAsync")});
@@ -101,9 +156,10 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       const ArrayView<float> x = float32_array(args[0], "x");
       const size_t rows = rows_arg(x, s->mlp->input_dim(), "x");
+      Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->output_dim()));
       std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
-      run_forward(*s, x.data, rows);
-      return copy_to_js(args.Env(), s->cache.acts.back().data(), rows * s->mlp->output_dim());
+      run_forward(*s, x.data, rows, out.Data());
+      return out;
     });
   }
 
@@ -120,17 +176,27 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
           args.Env(), {args[0], out},
           [s, x, rows, out_data] {
             std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
-            run_forward(*s, x.data, rows);
-            std::copy(s->cache.acts.back().begin(), s->cache.acts.back().end(), out_data);
+            run_forward(*s, x.data, rows, out_data);
           },
           [result](Napi::Env) -> Napi::Value { return result->Value(); });
     });
   }
 
-  static void run_forward(MlpSession& s, const float* x, size_t rows) {
+  static void run_forward(MlpSession& s, const float* x, size_t rows, float* out) {
     s.has_cache = false;
     s.cache.input.assign(x, x + rows * s.mlp->input_dim());
-    s.mlp->forward(s.cache.input.data(), rows, s.cache);
+    s.placed(
+        [&](MlpDevice& d) {
+          d.forward(s.cache.input.data(), rows, out);
+          s.cache.rows = rows;
+          s.cache_on_device = true;
+        },
+        [&] {
+          s.pull();
+          s.mlp->forward(s.cache.input.data(), rows, s.cache);
+          std::copy(s.cache.acts.back().begin(), s.cache.acts.back().end(), out);
+          s.cache_on_device = false;
+        });
     s.has_cache = true;
   }
 
@@ -162,10 +228,21 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   }
 
   static void run_predict(MlpSession& s, const float* x, size_t rows, float* out) {
-    MlpWorkspace ws;
-    std::shared_lock<std::shared_mutex> lock(s.mlp->mutex());
-    s.mlp->forward(x, rows, ws);
-    std::copy(ws.acts.back().begin(), ws.acts.back().end(), out);
+    auto on_cpu = [&] {
+      MlpWorkspace ws;
+      s.mlp->forward(x, rows, ws);
+      std::copy(ws.acts.back().begin(), ws.acts.back().end(), out);
+    };
+    if (!s.on_cuda) {
+      std::shared_lock<std::shared_mutex> lock(s.mlp->mutex());
+      if (!s.on_cuda) return on_cpu();  // a read: CPU predictions run side by side
+    }
+    // The device copy is used one call at a time (the library serializes its handle's calls anyway).
+    std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+    s.placed([&](MlpDevice& d) { d.predict(x, rows, out); }, [&] {
+      s.pull();
+      on_cpu();
+    });
   }
 
   // backward(gradOut) -> { inputGrad, parameterGrads }: gradients of the last forward(); the
@@ -182,7 +259,19 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
                   " values (the rows × outputs of the last forward), got " + std::to_string(g.length));
       rows_arg(g, s->mlp->output_dim(), "gradOut");
       Napi::Float32Array input_grad = Napi::Float32Array::New(args.Env(), js_length<float>(rows * s->mlp->input_dim()));
-      s->mlp->backward(s->cache.input.data(), s->cache, g.data, input_grad.Data(), true, false);
+      // On the CPU: from the CPU's activations, recomputed first when the forward ran on a device since let go.
+      auto on_cpu = [&] {
+        s->host_write([&] {
+          if (s->cache_on_device) s->mlp->forward(s->cache.input.data(), rows, s->cache);
+          s->cache_on_device = false;
+          s->mlp->backward(s->cache.input.data(), s->cache, g.data, input_grad.Data(), true, false);
+        });
+      };
+      if (s->cache_on_device) {
+        s->placed([&](MlpDevice& d) { d.backward(g.data, rows, input_grad.Data()); }, on_cpu);
+      } else {
+        on_cpu();
+      }
       Napi::Object o = Napi::Object::New(args.Env());
       o.Set("inputGrad", input_grad);
       o.Set("parameterGrads", copy_to_js(args.Env(), s->mlp->gradients(), s->mlp->parameter_count()));
@@ -196,14 +285,20 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       const OptimizerConfig config = optimizer_arg(args[0], "optimizer");
       std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      const float* grads = nullptr;
       if (!args[1].IsUndefined()) {
         const ArrayView<float> g = float32_array(args[1], "grads");
         require(g.length == s->mlp->parameter_count(), ErrorCode::DimMismatch,
                 "grads must have " + std::to_string(s->mlp->parameter_count()) + " values");
         rows_arg(g, 1, "grads");
-        std::copy(g.data, g.data + g.length, s->mlp->gradients());
+        grads = g.data;
       }
-      s->mlp->step(config);
+      s->placed([&](MlpDevice& d) { d.step(config, grads); }, [&] {
+        s->host_write([&] {
+          if (grads) std::copy(grads, grads + s->mlp->parameter_count(), s->mlp->gradients());
+          s->mlp->step(config);
+        });
+      });
       return args.Env().Undefined();
     });
   }
@@ -211,7 +306,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   Napi::Value parameters(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       SessionPtr s = live();
-      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      s->pull();
       return copy_to_js(args.Env(), s->mlp->parameters(), s->mlp->parameter_count());
     });
   }
@@ -219,7 +315,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   Napi::Value gradients(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       SessionPtr s = live();
-      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      s->pull();
       return copy_to_js(args.Env(), s->mlp->gradients(), s->mlp->parameter_count());
     });
   }
@@ -233,7 +330,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
                   std::to_string(p.length));
       rows_arg(p, 1, "parameters");
       std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
-      std::copy(p.data, p.data + p.length, s->mlp->parameters());
+      s->host_write([&] { std::copy(p.data, p.data + p.length, s->mlp->parameters()); });
       s->has_cache = false;  // cached activations belong to the old weights
       return args.Env().Undefined();
     });
@@ -243,6 +340,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     ArrayView<float> x, y;
     size_t rows;
     TrainOptions options;
+    std::string device;  // the call's device option ("" = the model's placement)
   };
 
   TrainJob train_job(const Napi::CallbackInfo& args, const MlpSession& s) {
@@ -268,9 +366,61 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       const std::string d = string_arg(device, "device");
       require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
       require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
-      t.device = d == "cuda" || (d == "auto" && cuda_api() != nullptr);
+      job.device = d;
     }
     return job;
+  }
+
+  // Training, wherever it runs: on the resident copy of a device model (unless the call says 'cpu'), on a
+  // transient device copy for a CPU model whose call asks for the device, else on the CPU.
+  static std::vector<double> run_train(MlpSession& s, const TrainJob& job, const std::atomic<bool>* cancel,
+                                       const EpochCallback& on_epoch) {
+    std::shared_ptr<MlpDevice> device;
+    {
+      std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+      s.has_cache = false;
+      if (s.on_cuda && job.device != "cpu") device = s.device ? s.device : (s.device = std::make_shared<MlpDevice>(*s.mlp));
+    }
+    const float* x = job.x.data;
+    const float* y = job.y.data;
+    if (!device) {
+      TrainOptions options = job.options;
+      options.device = !s.on_cuda && (job.device == "cuda" || (job.device == "auto" && cuda_api() != nullptr));
+      if (!options.device && s.on_cuda) {
+        // A device model trained on the CPU for this call: from the device's state, which the run then replaces.
+        std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+        s.pull();
+        if (s.device) s.device->host_changed();  // changes below land on the host: the device re-uploads
+      }
+      auto losses = train_mlp(*s.mlp, x, y, job.rows, options, cancel, on_epoch);
+      std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+      if (s.device) s.device->host_changed();
+      return losses;
+    }
+    size_t done = 0;
+    std::vector<double> losses;
+    auto let_go_if_moved = [&] {
+      // The model moved to the CPU meanwhile (setDevice, or another call's fallback): this run's device copy
+      // goes back into the host and is freed.
+      std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+      if (s.device != device) device->release();
+    };
+    try {
+      losses = train_mlp_resident(*s.mlp, *device, x, y, job.rows, job.options, cancel, on_epoch, false, &done);
+    } catch (const Error& e) {
+      let_go_if_moved();
+      bool fallback = false;
+      {
+        std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
+        // Nothing ran on the device (its allocations come first): 'auto' trains on the CPU instead.
+        fallback = s.automatic && done == 0 && device_failure(e.code()) && s.device == device;
+        if (fallback) s.move_to_cpu();
+      }
+      if (!fallback) throw;
+      return train_mlp(*s.mlp, x, y, job.rows, job.options, cancel, on_epoch);
+    }
+    let_go_if_moved();
+    return losses;
   }
 
   static Napi::Array losses_to_js(Napi::Env env, const std::vector<double>& losses) {
@@ -284,12 +434,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       SessionPtr s = live();
       const TrainJob job = train_job(args, *s);
-      {
-        std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
-        s->has_cache = false;
-      }
-      const std::vector<double> losses = train_mlp(*s->mlp, job.x.data, job.y.data, job.rows, job.options, nullptr, {});
-      return losses_to_js(args.Env(), losses);
+      return losses_to_js(args.Env(), run_train(*s, job, nullptr, {}));
     });
   }
 
@@ -304,15 +449,10 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       return ProgressWorker<EpochReport>::run(
           args.Env(), {args[0], args[1]}, args[3],
           [s, job, cancel, losses](const ProgressWorker<EpochReport>::Send& send) {
-            {
-              std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
-              s->has_cache = false;
-            }
-            *losses = train_mlp(*s->mlp, job.x.data, job.y.data, job.rows, job.options, cancel.get(),
-                                [&](size_t epoch, double loss) {
-                                  send(EpochReport{epoch, loss});
-                                  return !cancel->load();
-                                });
+            *losses = run_train(*s, job, cancel.get(), [&](size_t epoch, double loss) {
+              send(EpochReport{epoch, loss});
+              return !cancel->load();
+            });
           },
           [](Napi::Env env, const Napi::Function& callback, const EpochReport& r) {
             callback.Call({Napi::Number::New(env, static_cast<double>(r.epoch)), Napi::Number::New(env, r.loss)});
@@ -331,7 +471,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       SessionPtr s = live();
       std::vector<uint8_t> bytes;
       {
-        std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+        std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+        s->pull();
         bytes = mlp_to_buffer(*s->mlp);
       }
       return Napi::Buffer<uint8_t>::Copy(args.Env(), bytes.data(), bytes.size());
@@ -342,7 +483,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       SessionPtr s = live();
       const std::string path = string_arg(args[0], "path");
-      std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      s->pull();
       mlp_save(*s->mlp, path);
       return args.Env().Undefined();
     });
@@ -356,7 +498,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
       return run_async(
           args.Env(), {},
           [s, path] {
-            std::shared_lock<std::shared_mutex> lock(s->mlp->mutex());
+            std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+            s->pull();
             mlp_save(*s->mlp, path);
           },
           [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
@@ -408,6 +551,32 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
   static Napi::Value load(const Napi::CallbackInfo& args) {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       return wrap(args, mlp_load(string_arg(args[0], "path")));
+    });
+  }
+
+  // setDevice('auto' | 'cpu' | 'cuda'): where calls run from now on (docs/cuda.md). 'cuda' without CUDA is
+  // ERR_RECKIT_NO_DEVICE; 'cpu' brings the device's state back and frees the device memory.
+  Napi::Value set_device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      SessionPtr s = live();
+      const std::string d = string_arg(args[0], "device");
+      require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
+      require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
+      s->automatic = d == "auto";
+      if (d == "cpu" || cuda_api() == nullptr) {
+        s->move_to_cpu();
+      } else {
+        s->on_cuda = true;
+      }
+      return args.Env().Undefined();
+    });
+  }
+
+  // 'cuda' or 'cpu': where calls run now.
+  Napi::Value device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      return Napi::String::New(args.Env(), live()->on_cuda ? "cuda" : "cpu");
     });
   }
 

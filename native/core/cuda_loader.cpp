@@ -84,6 +84,18 @@ Loaded load() {
   handle_symbol(loaded.api.mlp_set_state, "reckit_cuda_mlp_set_state");
   handle_symbol(loaded.api.mlp_read, "reckit_cuda_mlp_read");
   handle_symbol(loaded.api.mlp_train_batch, "reckit_cuda_mlp_train_batch");
+  handle_symbol(loaded.api.mlp_write, "reckit_cuda_mlp_write");
+  handle_symbol(loaded.api.mlp_read_gradients, "reckit_cuda_mlp_read_gradients");
+  handle_symbol(loaded.api.mlp_forward, "reckit_cuda_mlp_forward");
+  handle_symbol(loaded.api.mlp_predict, "reckit_cuda_mlp_predict");
+  handle_symbol(loaded.api.mlp_backward, "reckit_cuda_mlp_backward");
+  handle_symbol(loaded.api.mlp_step, "reckit_cuda_mlp_step");
+  handle_symbol(loaded.api.gan_create, "reckit_cuda_gan_create");
+  handle_symbol(loaded.api.gan_destroy, "reckit_cuda_gan_destroy");
+  handle_symbol(loaded.api.gan_set_state, "reckit_cuda_gan_set_state");
+  handle_symbol(loaded.api.gan_read, "reckit_cuda_gan_read");
+  handle_symbol(loaded.api.gan_d_step, "reckit_cuda_gan_d_step");
+  handle_symbol(loaded.api.gan_g_step, "reckit_cuda_gan_g_step");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||

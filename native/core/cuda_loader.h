@@ -39,6 +39,18 @@ struct CudaApi {
   reckit_cuda_mlp_set_state_fn mlp_set_state = nullptr;
   reckit_cuda_mlp_read_fn mlp_read = nullptr;
   reckit_cuda_mlp_train_batch_fn mlp_train_batch = nullptr;
+  reckit_cuda_mlp_write_fn mlp_write = nullptr;
+  reckit_cuda_mlp_read_gradients_fn mlp_read_gradients = nullptr;
+  reckit_cuda_mlp_forward_fn mlp_forward = nullptr;
+  reckit_cuda_mlp_predict_fn mlp_predict = nullptr;
+  reckit_cuda_mlp_backward_fn mlp_backward = nullptr;
+  reckit_cuda_mlp_step_fn mlp_step = nullptr;
+  reckit_cuda_gan_create_fn gan_create = nullptr;
+  reckit_cuda_gan_destroy_fn gan_destroy = nullptr;
+  reckit_cuda_gan_set_state_fn gan_set_state = nullptr;
+  reckit_cuda_gan_read_fn gan_read = nullptr;
+  reckit_cuda_gan_d_step_fn gan_d_step = nullptr;
+  reckit_cuda_gan_g_step_fn gan_g_step = nullptr;
 };
 
 struct CudaStatus {

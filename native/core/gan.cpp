@@ -119,6 +119,7 @@ Gan::Gan(GanConfig config, std::unique_ptr<Mlp> generator, std::unique_ptr<Mlp> 
 
 size_t Gan::fit(const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                 const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch) {
+  if (options.device) return fit_gan_device(*this, data, conditions, rows, options, cancel, on_epoch);
   const GanConfig& c = config_;
   const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim, pac = c.pac;
   require(rows >= pac, ErrorCode::OutOfRange, "data must have at least pac (" + std::to_string(pac) + ") rows");

@@ -40,6 +40,9 @@ struct GanFitOptions {
   float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f;
   size_t d_steps = 1;           // discriminator updates (on consecutive batches) per generator update
   float label_smoothing = 0.f;  // real targets are 1 - label_smoothing
+  // Train on the CUDA device (core/gan_device.cpp): the same batches, streams and counters as the CPU loop;
+  // networks and Adam state stay on the device and come back into the Gan after every epoch and on stop.
+  bool device = false;
 };
 
 // One epoch's means: discriminator loss (real + fake terms), generator loss, D's probabilities, and
@@ -106,6 +109,10 @@ class Gan {
   std::unique_ptr<Mlp> generator_, discriminator_;
   mutable std::shared_mutex mutex_;
 };
+
+// Gan::fit's device path (core/gan_device.cpp); throws NoDevice when CUDA is not usable.
+size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
+                      const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch);
 
 // The full layer lists (hidden + output) the Gan builds its networks from.
 std::vector<LayerSpec> generator_layers(const GanConfig& config);

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/gan_span_math.h"
 #include "core/philox.h"
 #include "core/thread_pool.h"
 
@@ -14,19 +15,6 @@ namespace {
 
 // Rows per task: enough values that waking a thread pays off.
 size_t row_chunk(size_t dim) { return std::max<size_t>(1, (size_t{1} << 14) / std::max<size_t>(dim, 1)); }
-
-// y = softmax(scale · (z + g)) over `width` values, max-shifted so exp never overflows.
-void softmax_span(const float* z, const float* g, size_t width, float scale, float* y) {
-  float peak = -INFINITY;
-  for (size_t j = 0; j < width; ++j) peak = std::max(peak, scale * (z[j] + (g ? g[j] : 0.f)));
-  double total = 0.0;
-  for (size_t j = 0; j < width; ++j) {
-    y[j] = std::exp(scale * (z[j] + (g ? g[j] : 0.f)) - peak);
-    total += y[j];
-  }
-  const float inv = static_cast<float>(1.0 / total);
-  for (size_t j = 0; j < width; ++j) y[j] *= inv;
-}
 
 }  // namespace
 
@@ -102,9 +90,9 @@ void spans_forward(const std::vector<OutputSpan>& spans, float tau, const float*
           case SpanKind::Tanh:
             for (size_t j = s.start; j < s.start + s.width; ++j) y[j] = std::tanh(z[j]);
             break;
-          case SpanKind::Softmax: softmax_span(z + s.start, nullptr, s.width, 1.f, y + s.start); break;
+          case SpanKind::Softmax: span_softmax(z + s.start, nullptr, s.width, 1.f, y + s.start); break;
           case SpanKind::Gumbel:
-            softmax_span(z + s.start, gumbel ? gumbel + r * dim + s.start : nullptr, s.width, 1.f / tau, y + s.start);
+            span_softmax(z + s.start, gumbel ? gumbel + r * dim + s.start : nullptr, s.width, 1.f / tau, y + s.start);
             break;
         }
       }
@@ -130,12 +118,8 @@ void spans_backward(const std::vector<OutputSpan>& spans, float tau, const float
             break;
           case SpanKind::Softmax:
           case SpanKind::Gumbel: {
-            // Softmax Jacobian: dz_j = scale · y_j (dy_j − Σ_i y_i dy_i), scale = 1/τ for Gumbel.
-            const float scale = s.kind == SpanKind::Gumbel ? 1.f / tau : 1.f;
-            double dot = 0.0;
-            for (size_t j = a; j < b; ++j) dot += static_cast<double>(y[j]) * gy[j];
-            const float d = static_cast<float>(dot);
-            for (size_t j = a; j < b; ++j) gz[j] = scale * y[j] * (gy[j] - d);
+            // Softmax Jacobian, scale = 1/τ for Gumbel (gan_span_math.h).
+            span_softmax_backward(y + a, gy + a, b - a, s.kind == SpanKind::Gumbel ? 1.f / tau : 1.f, gz + a);
             break;
           }
         }
@@ -154,21 +138,11 @@ double condition_loss(const std::vector<ConditionLink>& links, const float* logi
     const float* c = conditions + r * condition_dim;
     const float* z = logits + r * dim;
     for (const ConditionLink& l : links) {
-      size_t k = l.width;
-      for (size_t j = 0; j < l.width; ++j) {
-        if (c[l.condition_start + j] > 0.5f) {
-          k = j;
-          break;
-        }
-      }
+      const size_t k = condition_slot(c + l.condition_start, l.width);
       if (k == l.width) continue;  // this row conditions on another column
       p.resize(l.width);
-      softmax_span(z + l.data_start, nullptr, l.width, 1.f, p.data());
-      total -= std::log(std::max(p[k], 1e-30f));
-      if (grad_logits) {
-        float* g = grad_logits + r * dim + l.data_start;
-        for (size_t j = 0; j < l.width; ++j) g[j] += scale * (p[j] - (j == k ? 1.f : 0.f));
-      }
+      total += condition_link_loss(z + l.data_start, l.width, k, scale, p.data(),
+                                   grad_logits ? grad_logits + r * dim + l.data_start : nullptr);
     }
   }
   return total / static_cast<double>(rows);

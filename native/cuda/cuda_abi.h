@@ -166,9 +166,10 @@ typedef int (*reckit_cuda_table_step_fn)(reckit_cuda_table* table, int optimizer
                                          const float* grad_out, float* weight_grads_out, size_t* touched,
                                          char* message, size_t message_size);
 
-/* A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then b
- * [out]), its optimizer state and its activations on the device while it trains. activations[l]: 0 linear,
- * 1 relu, 2 leaky_relu (slopes[l]), 3 tanh, 4 sigmoid. */
+/* Mlp. A reckit_cuda_mlp holds an Mlp's parameters (core/mlp.h's layout: per layer W [in x out] row-major, then
+ * b [out]), its gradients, its optimizer state and its activations on the device for the model's life (the
+ * resident Mlp, core/mlp_device.cpp). activations[l]: 0 linear, 1 relu, 2 leaky_relu (slopes[l]), 3 tanh,
+ * 4 sigmoid. Calls on one handle are serialized by the library. */
 typedef struct reckit_cuda_mlp reckit_cuda_mlp;
 typedef int (*reckit_cuda_mlp_create_fn)(size_t input, size_t layers, const size_t* units, const int* activations,
                                          const float* slopes, const float* params, reckit_cuda_mlp** out,
@@ -187,3 +188,78 @@ typedef int (*reckit_cuda_mlp_train_batch_fn)(reckit_cuda_mlp* mlp, const float*
                                               int loss, int optimizer, float lr, float beta1, float beta2, float eps,
                                               float momentum, float weight_decay, uint64_t adam_step,
                                               double* loss_out, char* message, size_t message_size);
+/* Overwrites the parameters and / or the gradients with host arrays of the parameters' length (null: unchanged). */
+typedef int (*reckit_cuda_mlp_write_fn)(reckit_cuda_mlp* mlp, const float* params, const float* grads, char* message,
+                                        size_t message_size);
+/* Copies the gradients to the host. */
+typedef int (*reckit_cuda_mlp_read_gradients_fn)(reckit_cuda_mlp* mlp, float* grads, char* message,
+                                                 size_t message_size);
+/* x (rows x input) through the network into out (rows x output), keeping x and the activations for
+ * reckit_cuda_mlp_backward; it also allocates what that backward needs, so the backward never runs out of memory. */
+typedef int (*reckit_cuda_mlp_forward_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
+                                          char* message, size_t message_size);
+/* The forward's outputs without keeping anything (the kept forward stays), in pieces of at most
+ * RECKIT_CUDA_MLP_PREDICT_ROWS rows so the device memory it takes is bounded. */
+#define RECKIT_CUDA_MLP_PREDICT_ROWS 4096
+typedef int (*reckit_cuda_mlp_predict_fn)(reckit_cuda_mlp* mlp, const float* x, size_t rows, float* out,
+                                          char* message, size_t message_size);
+/* Backpropagates grad_out (rows x output, dL/d output of the kept forward; rows must be its rows, else
+ * RECKIT_CUDA_INVALID): the parameter gradients replace the handle's, and are copied to param_grads (nullable);
+ * input_grad (rows x input, nullable) receives dL/dx. */
+typedef int (*reckit_cuda_mlp_backward_fn)(reckit_cuda_mlp* mlp, const float* grad_out, size_t rows,
+                                           float* input_grad, float* param_grads, char* message, size_t message_size);
+/* One update of the parameters from the handle's gradients, train_batch's (optimizer 0: Adam step adam_step,
+ * 1-based; 1: SGD with momentum). State the optimizer lacks is created as zeros first; out of memory changes
+ * nothing. */
+typedef int (*reckit_cuda_mlp_step_fn)(reckit_cuda_mlp* mlp, int optimizer, float lr, float beta1, float beta2,
+                                       float eps, float momentum, float weight_decay, uint64_t adam_step,
+                                       char* message, size_t message_size);
+
+/* A reckit_cuda_gan holds a Gan's two networks (core/gan.h; parameters in the Mlp layout above), their Adam
+ * state and every per-batch buffer on the device while it trains (ABI 4). The host draws the batches, the noise
+ * and the Gumbel noise (the CPU's Philox code, so a seed gives the same draws on both) and sends each D update's
+ * share up; the G update reuses the last D update's fakes on the device. Calls on one Gan are serialized. */
+typedef struct reckit_cuda_gan reckit_cuda_gan;
+typedef struct reckit_cuda_gan_config {
+  size_t data_dim, noise_dim, condition_dim, pac;
+  size_t max_batch; /* rows of the largest D update (a multiple of pac): every buffer is allocated at create */
+  size_t generator_layers; /* input noise_dim + condition_dim; activations as for reckit_cuda_mlp */
+  const size_t* generator_units;
+  const int* generator_activations;
+  const float* generator_slopes;
+  size_t discriminator_layers; /* input pac * (data_dim + condition_dim), one linear logit last */
+  const size_t* discriminator_units;
+  const int* discriminator_activations;
+  const float* discriminator_slopes;
+  size_t spans;          /* output spans tiling data_dim (0: none, the generator's own output activation) */
+  const int* span_kinds; /* 0 linear, 1 tanh, 2 softmax, 3 Gumbel-softmax at temperature tau */
+  const size_t* span_widths;
+  float tau;
+  size_t links; /* condition links (CTGAN's conditional loss) */
+  const size_t* link_condition_starts;
+  const size_t* link_data_starts;
+  const size_t* link_widths;
+  float condition_loss_weight;
+} reckit_cuda_gan_config;
+typedef int (*reckit_cuda_gan_create_fn)(const reckit_cuda_gan_config* config, const float* generator_params,
+                                         const float* discriminator_params, reckit_cuda_gan** out, char* message,
+                                         size_t message_size);
+typedef void (*reckit_cuda_gan_destroy_fn)(reckit_cuda_gan* gan);
+/* network 0: the generator, 1: the discriminator. Replaces its Adam moments (null: zeros, a fresh Adam). */
+typedef int (*reckit_cuda_gan_set_state_fn)(reckit_cuda_gan* gan, int network, const float* adam_m,
+                                            const float* adam_v, char* message, size_t message_size);
+/* Copies a network's parameters and Adam moments to the host (null destinations skipped). */
+typedef int (*reckit_cuda_gan_read_fn)(reckit_cuda_gan* gan, int network, float* params, float* adam_m,
+                                       float* adam_v, char* message, size_t message_size);
+/* One discriminator update (core/gan.cpp's order) on `rows` real rows (rows x data_dim), their conditions
+ * (rows x condition_dim, null without), the generator's noise (rows x noise_dim) and, with Gumbel spans, its
+ * Gumbel noise (rows x data_dim); rows a multiple of pac. real_target = 1 - label smoothing; Adam step adam_step
+ * (1-based) of the discriminator. sums_out[4]: Σ BCE of the real packs, Σ D(real), Σ BCE of the fakes, Σ D(fake). */
+typedef int (*reckit_cuda_gan_d_step_fn)(reckit_cuda_gan* gan, const float* real, const float* conditions,
+                                         const float* noise, const float* gumbel, size_t rows, float real_target,
+                                         float lr, float beta1, float beta2, uint64_t adam_step, double* sums_out,
+                                         char* message, size_t message_size);
+/* One generator update on the last D update's fakes (Adam step adam_step of the generator). sums_out[2]: Σ BCE of
+ * the fake packs against 1, and Σ over rows of the conditional cross-entropy (0 without links). */
+typedef int (*reckit_cuda_gan_g_step_fn)(reckit_cuda_gan* gan, float lr, float beta1, float beta2, uint64_t adam_step,
+                                         double* sums_out, char* message, size_t message_size);

@@ -20,8 +20,8 @@ const NETWORKS: { name: string; input: number; layers: LayerSpec[] }[] = [
 ];
 
 const OPTIMIZERS: { name: string; optimizer: OptimizerOptions }[] = [
-  { name: 'adam', optimizer: { kind: 'adam', lr: 0.01, weightDecay: 0.001 } },
-  { name: 'sgd momentum', optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.01 } },
+  { name: 'adam', optimizer: { type: 'adam', lr: 0.01, weightDecay: 0.001 } },
+  { name: 'sgd momentum', optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.01 } },
 ];
 
 function data(input: number, output: number, rows: number, seed: number): { x: Float32Array; y: Float32Array } {
@@ -43,7 +43,7 @@ NETWORKS.forEach((net, n) => {
       test(`mlp train ${net.name}, ${name}, ${loss}: the device trains like the CPU`, () => {
         const output = net.layers[net.layers.length - 1].units;
         const { x, y } = data(net.input, output, 45, 3);
-        const cpu = new Mlp({ input: net.input, layers: net.layers, seed: 11 });
+        const cpu = new Mlp({ input: net.input, layers: net.layers, seed: 11, device: 'cpu' });
         const gpu = new Mlp({ input: net.input, layers: net.layers, seed: 11, device: 'cuda' });
         assert.is(gpu.device, 'cuda');
         const opts = { epochs: 2, batchSize: 16, loss, optimizer, seed: 5 };  // 16 + 16 + 13 rows per epoch
@@ -62,8 +62,8 @@ NETWORKS.forEach((net, n) => {
 test('mlp train on the device: async with onEpoch, the state saved and continued on the CPU', async () => {
   const net = NETWORKS[1];
   const { x, y } = data(net.input, 2, 40, 9);
-  const cpu = new Mlp({ input: net.input, layers: net.layers, seed: 2 });
-  const gpu = new Mlp({ input: net.input, layers: net.layers, seed: 2 });
+  const cpu = new Mlp({ input: net.input, layers: net.layers, seed: 2, device: 'cpu' });
+  const gpu = new Mlp({ input: net.input, layers: net.layers, seed: 2, device: 'cpu' });  // a transient device copy
   const opts = { epochs: 3, batchSize: 12, loss: 'mse' as const };
   const seen: number[] = [];
   const got = await gpu.train(x, y, { ...opts, device: 'cuda', onEpoch: (_e, l) => seen.push(l) });
@@ -72,7 +72,7 @@ test('mlp train on the device: async with onEpoch, the state saved and continued
   closeLosses(seen, want.losses, 'onEpoch losses');
   // The device's Adam moments and step count went into the model: saved, loaded and trained on the CPU, it
   // continues like the CPU's own model.
-  const moved = Mlp.fromBuffer(gpu.toBuffer());
+  const moved = Mlp.fromBuffer(gpu.toBuffer(), { device: 'cpu' });
   closeLosses(moved.trainSync(x, y, opts), cpu.trainSync(x, y, opts), 'CPU training from the device state');
   assertAllClose(moved.parameters(), cpu.parameters(), 1e-4, 1e-5, 'parameters');
   for (const m of [cpu, gpu, moved]) m.dispose();

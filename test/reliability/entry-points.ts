@@ -527,6 +527,7 @@ const modelEntries: Entry[] = [
   },
   { name: 'Mlp#setParameters', subject: mlpSubject, call: (m, p) => m.setParameters(p), args: [arg('parameters', () => values(MLP_PARAMS, 16), V.f32)] },
   { name: 'Mlp#parameters', subject: mlpSubject, call: (m) => m.parameters(), args: [] },
+  { name: 'Mlp#setDevice', subject: mlpSubject, call: (m, d) => m.setDevice(d), args: [arg('device', () => 'cpu', V.oneOf)] },
   mlpTrain(true),
   mlpTrain(false),
   ...modelSaves('Mlp', mlpSubject),
