@@ -145,7 +145,10 @@ export interface EmbeddingMemoryUsage {
   mapped: boolean;
   /** Bytes held in CUDA device memory (the rows and optimizer state of a `device: 'cuda'` table; 0 on the CPU). */
   deviceBytes: number;
-  /** Host bytes: table + optimizer state (a device table keeps a host mirror of both). */
+  /**
+   * Host bytes held between calls: table + optimizer state on the CPU; 0 for a device table (it keeps no host
+   * copy: reads copy what they return from the device), the mapped rows' bytes for a mapped one.
+   */
   totalBytes: number;
 }
 

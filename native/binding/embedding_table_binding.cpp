@@ -233,7 +233,7 @@ class EmbeddingTableWrap : public Napi::ObjectWrap<EmbeddingTableWrap> {
     o.Set("optimizerBytes", static_cast<double>(m.optimizer_bytes));
     o.Set("mapped", m.mapped);
     o.Set("deviceBytes", static_cast<double>(m.device_bytes));
-    o.Set("totalBytes", static_cast<double>(m.table_bytes + m.optimizer_bytes));
+    o.Set("totalBytes", static_cast<double>(m.host_bytes));
     return o;
   }
 

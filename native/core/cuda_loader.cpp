@@ -75,6 +75,7 @@ Loaded load() {
   handle_symbol(loaded.api.table_write, "reckit_cuda_table_write");
   handle_symbol(loaded.api.table_set_state, "reckit_cuda_table_set_state");
   handle_symbol(loaded.api.table_read, "reckit_cuda_table_read");
+  handle_symbol(loaded.api.table_read_rows, "reckit_cuda_table_read_rows");
   handle_symbol(loaded.api.table_bag, "reckit_cuda_table_bag");
   handle_symbol(loaded.api.table_backward, "reckit_cuda_table_backward");
   handle_symbol(loaded.api.table_step, "reckit_cuda_table_step");

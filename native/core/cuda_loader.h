@@ -30,6 +30,7 @@ struct CudaApi {
   reckit_cuda_table_write_fn table_write = nullptr;
   reckit_cuda_table_set_state_fn table_set_state = nullptr;
   reckit_cuda_table_read_fn table_read = nullptr;
+  reckit_cuda_table_read_rows_fn table_read_rows = nullptr;
   reckit_cuda_table_bag_fn table_bag = nullptr;
   reckit_cuda_table_backward_fn table_backward = nullptr;
   reckit_cuda_table_step_fn table_step = nullptr;

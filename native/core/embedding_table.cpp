@@ -86,7 +86,6 @@ void EmbeddingTable::dispose() {
   mapped_ = nullptr;
   owner_.reset();
   device_.reset();
-  host_stale_ = false;
 }
 
 EmbeddingMemory EmbeddingTable::memory() const {
@@ -95,26 +94,32 @@ EmbeddingMemory EmbeddingTable::memory() const {
   if (disposed_) return m;
   m.table_bytes = rows_ * dim_ * sizeof(float);
   m.mapped = mapped_ != nullptr;
-  if (has_state_) {  // from the kind, not the host arrays: a device table's host mirror may not hold them yet
+  if (has_state_) {  // from the kind, not the host arrays: a device table holds none
     const bool adam = state_kind_ == SparseOptimizer::Adam;
     m.optimizer_bytes = rows_ * dim_ * sizeof(float) * (adam ? 2 : 1) + (adam ? rows_ * sizeof(uint32_t) : 0);
   }
   if (device_) m.device_bytes = device_->bytes();  // rows, state, and the batch buffers it keeps
+  m.host_bytes = (mapped_ ? m.table_bytes : owned_.size() * sizeof(float)) +
+                 (state_a_.size() + state_b_.size()) * sizeof(float) + steps_.size() * sizeof(uint32_t);
   return m;
 }
 
 void EmbeddingTable::init_normal(uint64_t seed, float mean, float stddev) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
-  fill_normal(owned_.data(), owned_.size(), seed, 0, mean, stddev);
-  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, owned_.data()); }, true);
+  if (!device_) return fill_normal(owned_.data(), owned_.size(), seed, 0, mean, stddev);
+  HugeArray<float> values(rows_ * dim_);
+  fill_normal(values.data(), values.size(), seed, 0, mean, stddev);
+  write_all_locked(values.data());
 }
 
 void EmbeddingTable::init_uniform(uint64_t seed, float low, float high) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("initialise");
-  fill_uniform(owned_.data(), owned_.size(), seed, 0, low, high);
-  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, owned_.data()); }, true);
+  if (!device_) return fill_uniform(owned_.data(), owned_.size(), seed, 0, low, high);
+  HugeArray<float> values(rows_ * dim_);
+  fill_uniform(values.data(), values.size(), seed, 0, low, high);
+  write_all_locked(values.data());
 }
 
 void EmbeddingTable::assign(const float* values, size_t length) {
@@ -123,23 +128,35 @@ void EmbeddingTable::assign(const float* values, size_t length) {
   require_finite(values, length, "data");
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_writable("assign");
-  // Device first: a failed upload leaves both copies as they were (or, on `auto`, moves the table to the CPU).
-  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, values); }, true);
-  std::memcpy(owned_.data(), values, length * sizeof(float));
+  write_all_locked(values);
+}
+
+void EmbeddingTable::write_all_locked(const float* values) {
+  // On an `auto` table that runs out of device memory, the table moves to the CPU first and is written there.
+  if (run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(0, rows_, values); })) return;
+  std::memcpy(owned_.data(), values, rows_ * dim_ * sizeof(float));
 }
 
 std::shared_ptr<EmbeddingTable> EmbeddingTable::clone() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  sync_host();
   auto copy = std::make_shared<EmbeddingTable>(rows_, dim_);
-  std::memcpy(copy->owned_.data(), rows_data(), rows_ * dim_ * sizeof(float));
+  if (rows_on_device()) device_->read(copy->owned_.data(), nullptr, nullptr, nullptr);
+  else std::memcpy(copy->owned_.data(), rows_data(), rows_ * dim_ * sizeof(float));
   copy->has_state_ = has_state_;
   copy->state_kind_ = state_kind_;
-  copy->state_a_ = HugeArray<float>::copy_of(state_a_.data(), state_a_.size());
-  copy->state_b_ = HugeArray<float>::copy_of(state_b_.data(), state_b_.size());
-  copy->steps_ = HugeArray<uint32_t>::copy_of(steps_.data(), steps_.size());
-  if (device_) copy->to_device(automatic_device_);  // a device table's clone lives on the device too
+  if (device_ && has_state_) {
+    HostState state = download_state();
+    copy->state_a_ = std::move(state.a);
+    copy->state_b_ = std::move(state.b);
+    copy->steps_ = std::move(state.steps);
+  } else {
+    copy->state_a_ = HugeArray<float>::copy_of(state_a_.data(), state_a_.size());
+    copy->state_b_ = HugeArray<float>::copy_of(state_b_.data(), state_b_.size());
+    copy->steps_ = HugeArray<uint32_t>::copy_of(steps_.data(), steps_.size());
+  }
+  // A device table's clone lives on the device too (its host arrays are freed again there).
+  if (device_) copy->to_device(automatic_device_);
   return copy;
 }
 
@@ -148,7 +165,7 @@ void EmbeddingTable::get_row(size_t row, float* out) const {
   require_live();
   require(row < rows_, ErrorCode::OutOfRange,
           "row " + std::to_string(row) + " is out of range for a table of " + std::to_string(rows_) + " rows");
-  sync_host();
+  if (rows_on_device()) return device_->read_rows(row, 1, out);  // one row, not the table
   std::memcpy(out, rows_data() + row * dim_, dim_ * sizeof(float));
 }
 
@@ -160,22 +177,40 @@ void EmbeddingTable::set_row(size_t row, const float* values, size_t length) {
   require_writable("set a row");
   require(row < rows_, ErrorCode::OutOfRange,
           "row " + std::to_string(row) + " is out of range for a table of " + std::to_string(rows_) + " rows");
-  run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(row, 1, values); });
+  if (run_on_device_locked([&](EmbeddingDeviceTable& d) { d.write_rows(row, 1, values); })) return;
   std::memcpy(owned_.data() + row * dim_, values, dim_ * sizeof(float));
 }
 
 void EmbeddingTable::copy_all(float* out) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  sync_host();
+  if (rows_on_device()) return device_->read(out, nullptr, nullptr, nullptr);  // straight into the caller's array
   std::memcpy(out, rows_data(), rows_ * dim_ * sizeof(float));
 }
 
-EmbeddingReadView EmbeddingTable::read_view() const {
-  EmbeddingReadView view{std::shared_lock<std::shared_mutex>(mutex_), nullptr, rows_, dim_};
+EmbeddingReadView EmbeddingTable::read_view(bool with_state) const {
+  EmbeddingReadView view{std::shared_lock<std::shared_mutex>(mutex_), rows_data(), rows_, dim_, {}, nullptr};
   require_live();
-  sync_host();
-  view.data = rows_data();
+  view.state = EmbeddingTableStateView{has_state_, state_kind_, state_a_.data(), state_b_.data(), steps_.data()};
+  if (!device_) return view;
+  // A device table: the view reads a host copy made for it and freed with it.
+  struct Snapshot {
+    HugeArray<float> rows;
+    HostState state;
+  };
+  auto snapshot = std::make_shared<Snapshot>();
+  if (!mapped_) {
+    snapshot->rows = download_rows();
+    view.data = snapshot->rows.data();
+  }
+  view.state.present = has_state_ && with_state;
+  if (view.state.present) {
+    snapshot->state = download_state();
+    view.state.a = snapshot->state.a.data();
+    view.state.b = snapshot->state.b.data();
+    view.state.steps = snapshot->state.steps.data();
+  }
+  view.snapshot = std::move(snapshot);
   return view;
 }
 

@@ -58,24 +58,9 @@ struct SparseGradient {
 struct EmbeddingMemory {
   size_t table_bytes = 0;
   size_t optimizer_bytes = 0;
-  size_t device_bytes = 0;  // rows + optimizer state held on the CUDA device (0 on the CPU)
+  size_t device_bytes = 0;  // rows, optimizer state and batch buffers held on the CUDA device (0 on the CPU)
+  size_t host_bytes = 0;    // rows and optimizer state held in host memory (a device table: none)
   bool mapped = false;
-};
-
-// A consistent read-only view of the rows, held under the table's shared lock (for CosineIndex.fromTable).
-struct EmbeddingReadView {
-  std::shared_lock<std::shared_mutex> lock;
-  const float* data = nullptr;
-  size_t rows = 0, dim = 0;
-};
-
-// Optimizer state as stored (for persistence). Arrays are empty when the kind has no such state.
-struct EmbeddingOptimizerState {
-  bool present = false;
-  SparseOptimizer kind = SparseOptimizer::Sgd;
-  std::vector<float> a;         // Adagrad: Σg² ; Adam: m    (rows × dim)
-  std::vector<float> b;         // Adam: v                   (rows × dim)
-  std::vector<uint32_t> steps;  // Adam: per-row step count  (rows)
 };
 
 // Pointers to the optimizer state's storage; valid only while the holder of a read_view() keeps it.
@@ -85,6 +70,25 @@ struct EmbeddingTableStateView {
   const float* a = nullptr;
   const float* b = nullptr;
   const uint32_t* steps = nullptr;
+};
+
+// A consistent read-only view of the rows (and, when asked for, the optimizer state), held under the table's
+// shared lock (for CosineIndex.fromTable, saves, BPR). A device table's view points at a host copy made for it.
+struct EmbeddingReadView {
+  std::shared_lock<std::shared_mutex> lock;
+  const float* data = nullptr;
+  size_t rows = 0, dim = 0;
+  EmbeddingTableStateView state;
+  std::shared_ptr<const void> snapshot;  // the host copy a device table's view reads (null on the CPU)
+};
+
+// Optimizer state as stored (for persistence). Arrays are empty when the kind has no such state.
+struct EmbeddingOptimizerState {
+  bool present = false;
+  SparseOptimizer kind = SparseOptimizer::Sgd;
+  std::vector<float> a;         // Adagrad: Σg² ; Adam: m    (rows × dim)
+  std::vector<float> b;         // Adam: v                   (rows × dim)
+  std::vector<uint32_t> steps;  // Adam: per-row step count  (rows)
 };
 
 class EmbeddingTable {
@@ -113,11 +117,8 @@ class EmbeddingTable {
   void get_row(size_t row, float* out) const;
   void set_row(size_t row, const float* values, size_t length);
   void copy_all(float* out) const;  // rows × dim
-  EmbeddingReadView read_view() const;
-  // The optimizer state in place, for the writer; the caller must hold a read_view() of this table.
-  EmbeddingTableStateView state_view_locked() const {
-    return EmbeddingTableStateView{has_state_, state_kind_, state_a_.data(), state_b_.data(), steps_.data()};
-  }
+  // with_state: view.state points at the optimizer state too (a device table copies it for the view).
+  EmbeddingReadView read_view(bool with_state = false) const;
 
   // out: ids.length × dim.
   void lookup(const IndexArray& ids, float* out, const cpu::Kernels& k) const;
@@ -149,8 +150,9 @@ class EmbeddingTable {
   const std::string& origin() const { return origin_; }
 
   // Moves the rows and the optimizer state into CUDA device memory (embedding_table_device.cpp): lookups,
-  // backward and step then run there against the resident table. The host arrays stay as a mirror that is
-  // refreshed only when something reads them (get, data, save, clone, optimizer state). Throws
+  // backward and step then run there against the resident table, and the host arrays are freed (a mapped
+  // table keeps its mapping): reads (get, data, save, clone, the optimizer state) copy what they return from
+  // the device, so a device table costs no host memory between calls. Throws
   // ERR_RECKIT_NO_DEVICE (with the reason) when CUDA is not usable, OUT_OF_MEMORY when the device is full
   // (the table then stays on the CPU). Idempotent.
   // `automatic` (the `auto` device): the device is a preference, not a demand. Out of device memory here
@@ -160,14 +162,23 @@ class EmbeddingTable {
   bool on_device() const;
 
  private:
-  // Refreshes the host mirror from the device when a device step changed it; callers hold mutex_ (either way).
-  // rows false: only the optimizer state (the caller is about to overwrite every row).
-  void sync_host(bool rows = true) const;
+  // A device table's rows or optimizer state copied into new host arrays (OUT_OF_MEMORY when the host refuses
+  // them); callers hold mutex_ either way.
+  struct HostState {
+    HugeArray<float> a, b;
+    HugeArray<uint32_t> steps;
+  };
+  HugeArray<float> download_rows() const;
+  HostState download_state() const;
+  // Whether reads of the rows go to the device: a mapped table's device copy equals its (read-only) mapping.
+  bool rows_on_device() const { return device_ && !mapped_; }
+  // Every row replaced by `values`, on the device when the table is there; caller holds mutex_ exclusively.
+  void write_all_locked(const float* values);
   // Whether a device call's error moves this table back to the CPU: out of device memory on an `auto` table.
   bool falls_back(const Error& e) const;
-  // Copies the device's rows (unless rows_current) and state into the host arrays and frees the device copy;
-  // the caller holds mutex_ exclusively. A failed copy throws and leaves the table on the device.
-  void leave_device_locked(bool rows_current = false);
+  // Copies the device's rows and state into host arrays and frees the device copy; the caller holds mutex_
+  // exclusively. A failed copy throws and leaves the table on the device.
+  void leave_device_locked();
   // leave_device_locked under the exclusive lock, for readers that hit out-of-memory under the shared lock
   // (placement, not contents: logically const). Does nothing when the device copy is no longer `seen`.
   void leave_device(const EmbeddingDeviceTable* seen) const;
@@ -190,10 +201,9 @@ class EmbeddingTable {
     }
     return false;
   }
-  // The same for writers under the exclusive lock: false when the table is (now) on the CPU. rows_current:
-  // the caller overwrites every row itself, so only the optimizer state is copied back.
+  // The same for writers under the exclusive lock: false when the table is (now) on the CPU.
   template <class Body>
-  bool run_on_device_locked(Body&& body, bool rows_current = false) {
+  bool run_on_device_locked(Body&& body) {
     if (!device_) return false;
     try {
       body(*device_);
@@ -201,7 +211,7 @@ class EmbeddingTable {
     } catch (const Error& e) {
       if (!falls_back(e)) throw;
     }
-    leave_device_locked(rows_current);
+    leave_device_locked();
     return false;
   }
   void check_state_kind(SparseOptimizer kind) const;
@@ -222,10 +232,9 @@ class EmbeddingTable {
   HugeArray<float> state_a_, state_b_;
   HugeArray<uint32_t> steps_;
 
-  std::shared_ptr<EmbeddingDeviceTable> device_;  // set when the table lives on a CUDA device
-  bool automatic_device_ = false;                  // placed with `auto`: device out-of-memory moves it back
-  mutable std::mutex sync_mutex_;                  // readers under the shared lock refresh the mirror one at a time
-  mutable bool host_stale_ = false;                // the device holds newer rows/state than the host mirror
+  // Set when the table lives on a CUDA device; owned_ and the state arrays are then empty.
+  std::shared_ptr<EmbeddingDeviceTable> device_;
+  bool automatic_device_ = false;  // placed with `auto`: device out-of-memory moves it back
 
   mutable std::shared_mutex mutex_;
 };

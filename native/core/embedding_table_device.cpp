@@ -1,9 +1,12 @@
 // EmbeddingTable on a CUDA device: the EmbeddingDeviceTable wrapper over the library's resident table, and
-// the EmbeddingTable members that move a table there and keep its host mirror fresh. The batch was validated
+// the EmbeddingTable members that move a table there (freeing its host arrays), copy from it for reads, and move
+// it back (an `auto` table out of device memory). The batch was validated
 // by EmbeddingTable before any call here; the library validates again (its kernels trust their input).
 #include "core/embedding_table_device.h"
 
 #include <cstring>
+#include <new>
+#include <string>
 #include <mutex>
 
 #include "core/error.h"
@@ -44,6 +47,11 @@ void EmbeddingDeviceTable::set_state(int kind, const float* a, const float* b, c
 void EmbeddingDeviceTable::read(float* weights, float* a, float* b, uint32_t* steps) {
   char message[512] = {0};
   raise_cuda_status(api_->table_read(handle_, weights, a, b, steps, message, sizeof message), message);
+}
+
+void EmbeddingDeviceTable::read_rows(size_t first_row, size_t count, float* weights) {
+  char message[512] = {0};
+  raise_cuda_status(api_->table_read_rows(handle_, first_row, count, weights, message, sizeof message), message);
 }
 
 void EmbeddingDeviceTable::bag(const BagBatch& batch, float* out) {
@@ -87,6 +95,19 @@ size_t EmbeddingDeviceTable::bytes() const { return api_->table_bytes(handle_); 
 
 // ---- EmbeddingTable's device members ---------------------------------------------------------------------
 
+namespace {
+
+template <class T>
+HugeArray<T> host_array(size_t n, const char* what) {
+  try {
+    return HugeArray<T>(n);
+  } catch (const std::bad_alloc&) {
+    fail(ErrorCode::OutOfMemory, std::string("cannot allocate the host copy of the table's ") + what);
+  }
+}
+
+}  // namespace
+
 bool EmbeddingTable::to_device(bool automatic) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   require_live();
@@ -104,7 +125,11 @@ bool EmbeddingTable::to_device(bool automatic) {
     return false;  // `auto`: a table the device cannot hold stays on the CPU
   }
   automatic_device_ = automatic;
-  host_stale_ = false;
+  // The device copy is now the table: the host arrays go (reads copy what they return from the device).
+  if (!mapped_) owned_.reset();
+  state_a_.reset();
+  state_b_.reset();
+  steps_.reset();
   return true;
 }
 
@@ -113,34 +138,40 @@ bool EmbeddingTable::on_device() const {
   return device_ != nullptr;
 }
 
-void EmbeddingTable::sync_host(bool rows) const {
-  std::lock_guard<std::mutex> sync(sync_mutex_);
-  if (!device_ || !host_stale_) return;
-  // The mirror is logically const: it only catches up with the device (readers share the table's lock).
-  auto* self = const_cast<EmbeddingTable*>(this);
-  const bool adam = has_state_ && state_kind_ == SparseOptimizer::Adam;
-  try {
-    if (has_state_ && self->state_a_.size() != rows_ * dim_) self->state_a_ = HugeArray<float>(rows_ * dim_);
-    if (adam && self->state_b_.size() != rows_ * dim_) self->state_b_ = HugeArray<float>(rows_ * dim_);
-    if (adam && self->steps_.size() != rows_) self->steps_ = HugeArray<uint32_t>(rows_);
-  } catch (const std::bad_alloc&) {
-    fail(ErrorCode::OutOfMemory, "cannot allocate the host copy of the table's optimizer state");
+HugeArray<float> EmbeddingTable::download_rows() const {
+  HugeArray<float> rows = host_array<float>(rows_ * dim_, "rows");
+  device_->read(rows.data(), nullptr, nullptr, nullptr);
+  return rows;
+}
+
+EmbeddingTable::HostState EmbeddingTable::download_state() const {
+  HostState s;
+  if (!has_state_) return s;
+  const bool adam = state_kind_ == SparseOptimizer::Adam;
+  s.a = host_array<float>(rows_ * dim_, "optimizer state");
+  if (adam) {
+    s.b = host_array<float>(rows_ * dim_, "optimizer state");
+    s.steps = host_array<uint32_t>(rows_, "optimizer state");
   }
-  device_->read(rows ? self->owned_.data() : nullptr, has_state_ ? self->state_a_.data() : nullptr,
-                adam ? self->state_b_.data() : nullptr, adam ? self->steps_.data() : nullptr);
-  // A state-only refresh leaves the rows stale: only a caller that overwrites them all asks for it.
-  host_stale_ = false;
+  device_->read(nullptr, s.a.data(), adam ? s.b.data() : nullptr, adam ? s.steps.data() : nullptr);
+  return s;
 }
 
 bool EmbeddingTable::falls_back(const Error& e) const {
   return automatic_device_ && e.code() == ErrorCode::OutOfMemory;
 }
 
-void EmbeddingTable::leave_device_locked(bool rows_current) {
+void EmbeddingTable::leave_device_locked() {
   if (!device_) return;
-  sync_host(!rows_current);  // reading back needs no device memory: it goes through the staging buffer
+  // Reading back needs no device memory (it goes through the staging buffer); everything is copied before the
+  // device copy goes, so a refused host allocation leaves the table on the device.
+  HugeArray<float> rows = mapped_ ? HugeArray<float>() : download_rows();
+  HostState state = download_state();
+  if (!mapped_) owned_ = std::move(rows);
+  state_a_ = std::move(state.a);
+  state_b_ = std::move(state.b);
+  steps_ = std::move(state.steps);
   device_.reset();
-  host_stale_ = false;
 }
 
 void EmbeddingTable::leave_device(const EmbeddingDeviceTable* seen) const {

@@ -21,6 +21,7 @@ class EmbeddingDeviceTable {
   // kind: -1 none, else SparseOptimizer; null arrays mean zeros.
   void set_state(int kind, const float* a, const float* b, const uint32_t* steps);
   void read(float* weights, float* a, float* b, uint32_t* steps);
+  void read_rows(size_t first_row, size_t count, float* weights);
   void bag(const BagBatch& batch, float* out);
   SparseGradient backward(const BagBatch& batch, const float* grad_out, size_t dim);
   size_t step(const BagBatch& batch, const float* grad_out, const SparseOptimizerConfig& config, float* weight_grads);

@@ -111,13 +111,13 @@ st::Writer make_writer(const EmbeddingReadView& view, bool with_optimizer, const
 }  // namespace
 
 void EmbeddingTableIo::save(const EmbeddingTable& table, const std::string& path, bool with_optimizer) {
-  const EmbeddingReadView view = table.read_view();
-  make_writer(view, with_optimizer, table.state_view_locked()).save(path);
+  const EmbeddingReadView view = table.read_view(with_optimizer);
+  make_writer(view, with_optimizer, view.state).save(path);
 }
 
 std::vector<uint8_t> EmbeddingTableIo::to_buffer(const EmbeddingTable& table, bool with_optimizer) {
-  const EmbeddingReadView view = table.read_view();
-  return make_writer(view, with_optimizer, table.state_view_locked()).to_buffer();
+  const EmbeddingReadView view = table.read_view(with_optimizer);
+  return make_writer(view, with_optimizer, view.state).to_buffer();
 }
 
 std::shared_ptr<EmbeddingTable> EmbeddingTableIo::load(const std::string& path, bool mmap, bool with_optimizer) {

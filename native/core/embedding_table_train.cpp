@@ -338,10 +338,9 @@ EmbeddingTable::StepResult EmbeddingTable::step(const BagBatch& batch, const flo
         on_device.rows_touched = d.step(batch, grad_out, config, batch.weights ? on_device.weight_grads.data() : nullptr);
       })) {
     if (config.kind != SparseOptimizer::Sgd && !has_state_) {
-      has_state_ = true;  // the device created it; the host mirror allocates it when it next syncs
+      has_state_ = true;  // the device created it (and holds it: a device table has no host copy)
       state_kind_ = config.kind;
     }
-    host_stale_ = true;
     return on_device;
   }
   ensure_state(config.kind);
@@ -415,11 +414,20 @@ void EmbeddingTable::reset_optimizer() {
 EmbeddingOptimizerState EmbeddingTable::export_optimizer_state() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   require_live();
-  sync_host();
   EmbeddingOptimizerState st;
   st.present = has_state_;
   st.kind = state_kind_;
-  if (has_state_) {
+  if (has_state_ && device_) {  // straight from the device into the vectors
+    const bool adam = state_kind_ == SparseOptimizer::Adam;
+    try {
+      st.a.resize(rows_ * dim_);
+      st.b.resize(adam ? rows_ * dim_ : 0);
+      st.steps.resize(adam ? rows_ : 0);
+    } catch (const std::bad_alloc&) {
+      fail(ErrorCode::OutOfMemory, "cannot allocate the host copy of the table's optimizer state");
+    }
+    device_->read(nullptr, st.a.data(), adam ? st.b.data() : nullptr, adam ? st.steps.data() : nullptr);
+  } else if (has_state_) {
     st.a.assign(state_a_.data(), state_a_.data() + state_a_.size());
     st.b.assign(state_b_.data(), state_b_.data() + state_b_.size());
     st.steps.assign(steps_.data(), steps_.data() + steps_.size());
@@ -440,10 +448,14 @@ void EmbeddingTable::import_optimizer_state(EmbeddingOptimizerState st) {
   require(st.kind != SparseOptimizer::Sgd && st.a.size() == n && st.b.size() == (adam ? n : 0) &&
               st.steps.size() == (adam ? rows_ : 0),
           ErrorCode::CorruptFile, "optimizer state does not match the table's shape");
-  // Device first: a failed upload leaves both copies as they were (or, on `auto`, moves the table to the CPU).
-  run_on_device_locked([&](EmbeddingDeviceTable& d) {
-    d.set_state(static_cast<int>(st.kind), st.a.data(), adam ? st.b.data() : nullptr, adam ? st.steps.data() : nullptr);
-  });
+  // A failed upload leaves the table as it was (on `auto`, out of device memory moves it to the CPU first).
+  if (run_on_device_locked([&](EmbeddingDeviceTable& d) {
+        d.set_state(static_cast<int>(st.kind), st.a.data(), adam ? st.b.data() : nullptr, adam ? st.steps.data() : nullptr);
+      })) {
+    state_kind_ = st.kind;
+    has_state_ = true;
+    return;
+  }
   state_a_ = HugeArray<float>::copy_of(st.a.data(), st.a.size());
   state_b_ = HugeArray<float>::copy_of(st.b.data(), st.b.size());
   steps_ = HugeArray<uint32_t>::copy_of(st.steps.data(), st.steps.size());

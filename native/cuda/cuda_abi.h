@@ -142,6 +142,9 @@ typedef int (*reckit_cuda_table_set_state_fn)(reckit_cuda_table* table, int opti
  * is RECKIT_CUDA_INVALID). */
 typedef int (*reckit_cuda_table_read_fn)(reckit_cuda_table* table, float* weights, float* a, float* b,
                                          uint32_t* steps, char* message, size_t message_size);
+/* Copies rows [first_row, first_row + count) to weights (count x dim) (ABI 4: a single row without the table). */
+typedef int (*reckit_cuda_table_read_rows_fn)(reckit_cuda_table* table, size_t first_row, size_t count, float* weights,
+                                              char* message, size_t message_size);
 /* Pooled lookup of the resident rows (reckit_cuda_embedding_bag's contract). */
 typedef int (*reckit_cuda_table_bag_fn)(reckit_cuda_table* table, const uint32_t* ids, size_t n,
                                         const uint32_t* offsets, size_t bags, const float* weights, int mode,

@@ -158,6 +158,15 @@ RECKIT_CUDA_EXPORT int reckit_cuda_table_read(reckit_cuda_table* t, float* weigh
   });
 }
 
+RECKIT_CUDA_EXPORT int reckit_cuda_table_read_rows(reckit_cuda_table* t, size_t first_row, size_t count,
+                                                   float* weights, char* message, size_t message_size) {
+  return reckit::cuda::guard(message, message_size, [&] {
+    std::lock_guard<std::mutex> lock(t->mutex);
+    if (first_row > t->rows || count > t->rows - first_row) invalid("rows to read are outside the table");
+    t->staging.download(weights, t->weights->get() + first_row * t->dim, count * t->dim * sizeof(float));
+  });
+}
+
 RECKIT_CUDA_EXPORT int reckit_cuda_table_bag(reckit_cuda_table* t, const uint32_t* ids, size_t n,
                                              const uint32_t* offsets, size_t bags, const float* weights, int mode,
                                              float* out, char* message, size_t message_size) {

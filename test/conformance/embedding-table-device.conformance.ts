@@ -7,7 +7,7 @@
 // order, so most values come out bit-equal). Out-of-memory on the device leaves the table as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EmbeddingTable } from '../../lib/index';
+import { CosineIndex, EmbeddingTable } from '../../lib/index';
 import type { PoolMode, SparseOptimizerKind } from '../../lib/embedding-table';
 import { seededFloats } from '../helpers';
 import { assertAllClose, requireCudaBackend } from './cuda-backend';
@@ -117,9 +117,10 @@ for (const optimizer of OPTIMIZERS) {
       });
       assert.is(gpu.optimizerState, cpu.optimizerState);
       const mem = cpu.memoryUsage(), onDevice = gpu.memoryUsage();
-      assert.equal({ ...onDevice, deviceBytes: 0 }, mem);
-      // the rows, the state and the batch buffers kept for the next step
+      assert.equal({ ...onDevice, deviceBytes: 0, totalBytes: mem.totalBytes }, mem);
+      // the rows, the state and the batch buffers kept for the next step; no host copy of either
       assert.ok(onDevice.deviceBytes > mem.tableBytes + mem.optimizerBytes, String(onDevice.deviceBytes));
+      assert.is(onDevice.totalBytes, 0);
       // The device's optimizer state, saved and loaded on the CPU, continues exactly like the CPU's own.
       const moved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true, device: 'cpu' });
       const gradOut = seededFloats(4 * dim, 300);
@@ -191,6 +192,7 @@ test('device table: batch buffers are kept and reused (deviceBytes), grown only 
     assertAllClose(g.grads, c.grads, 1e-6, 1e-6, `backward ${i}`);
   }
   assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'rows after reusing the buffers');
+  for (const row of [0, 31, 63]) assertAllClose(gpu.get(row), cpu.get(row), 1e-5, 1e-6, `get(${row})`);
   const steady = gpu.memoryUsage().deviceBytes;
   assert.ok(steady >= afterFirst, 'a lookup may add its output buffer');
   gpu.lookup(batch(20, 7));
@@ -200,6 +202,38 @@ test('device table: batch buffers are kept and reused (deviceBytes), grown only 
   assert.ok(gpu.memoryUsage().deviceBytes > steady, 'a larger batch grows them');
   cpu.dispose();
   gpu.dispose();
+});
+
+test('device table: no host copy of the rows or the state between calls; reads copy what they return', async () => {
+  const rows = 24, dim = 6;
+  const { cpu, gpu } = pair(rows, dim, seededFloats(rows * dim, 41));
+  const go = seededFloats(3 * dim, 42);
+  for (const t of [cpu, gpu]) t.step([4, 9, 4], null, go, { optimizer: 'adam', lr: 0.05 });
+  const host = () => gpu.memoryUsage().totalBytes;
+  assert.is(host(), 0, 'after creation and a step');
+  // Every read: the values the CPU table gives, and still nothing kept on the host afterwards.
+  assertAllClose(gpu.get(4), cpu.get(4), 1e-5, 1e-6, 'get');
+  assertAllClose(gpu.data(), cpu.data(), 1e-5, 1e-6, 'data');
+  const saved = EmbeddingTable.fromBuffer(gpu.toBuffer({ optimizerState: true }), { optimizerState: true, device: 'cpu' });
+  const savedAsync = EmbeddingTable.fromBuffer(await gpu.toBufferAsync({ optimizerState: true }), { optimizerState: true, device: 'cpu' });
+  const clone = gpu.clone();
+  assert.is(clone.device, 'cuda');
+  assert.is(clone.memoryUsage().totalBytes, 0, 'a clone on the device holds no host copy either');
+  assert.is(host(), 0, 'after get, data, toBuffer and clone');
+  // The saved state is the device's: one more step from it matches the CPU table's.
+  const next = seededFloats(2 * dim, 43);
+  for (const t of [cpu, saved, savedAsync, clone]) t.step([9, 17], null, next, { optimizer: 'adam', lr: 0.05 });
+  for (const t of [saved, savedAsync, clone]) assertAllClose(t.data(), cpu.data(), 1e-5, 1e-6, 'a step from the read state');
+  // The rows a CosineIndex is built from are the device's.
+  const ids = Float64Array.from({ length: rows }, (_, i) => i + 100);
+  const index = CosineIndex.fromTable(clone, { ids, device: 'cpu' });
+  const reference = CosineIndex.fromTable(cpu, { ids, device: 'cpu' });
+  const query = cpu.get(17);
+  const got = index.searchSync(query, { k: 5 }), want = reference.searchSync(query, { k: 5 });
+  assert.is(got.ids[0], 117);
+  assert.equal(Array.from(got.ids), Array.from(want.ids));
+  assertAllClose(got.scores, want.scores, 1e-5, 1e-5, 'scores from the device rows');
+  for (const t of [cpu, gpu, saved, savedAsync, clone, index, reference]) t.dispose();
 });
 
 test('device table: a bad batch is refused before the device sees it, the table unchanged', () => {
@@ -312,7 +346,9 @@ if (backend === 'emulated') {
     assertAllClose(got.weightGrads!, want.weightGrads!, 1e-6, 1e-6, 'weightGrads of the step that moved');
     assertAllClose(auto.data(), cpu.data(), 1e-5, 1e-6, 'rows after the move');
     assert.is(auto.optimizerState, 'adam');
-    assert.is(auto.memoryUsage().deviceBytes, 0);
+    const moved = auto.memoryUsage();
+    assert.is(moved.deviceBytes, 0);
+    assert.is(moved.totalBytes, moved.tableBytes + moved.optimizerBytes, 'the rows and the state are in host memory again');
     const next = seededFloats(2 * dim, 50);
     for (const t of [cpu, auto]) t.step([5, 8], null, next, { optimizer: 'adam', lr: 0.1 });
     assertAllClose(auto.data(), cpu.data(), 1e-5, 1e-6, 'an Adam step on the CPU after the move');
