@@ -91,6 +91,13 @@ const PLANTS = [
     replace: '  for (size_t r = 0; r + 1 < rows; ++r) sum += delta[r * n + j];',
   },
   {
+    name: 'mlp-input-grad-drops-last-row',
+    what: 'device Mlp backward: the input gradient dL/dx leaves out the last row of the batch',
+    file: 'native/cuda/mlp_network.cu',
+    find: '    launch_gemm(false, true, rows, s.in, s.units, 1.0f, delta, s.units, params() + s.weight_offset, s.units, 0.0f,\n                target, s.in,',
+    replace: '    launch_gemm(false, true, li == 0 ? rows - 1 : rows, s.in, s.units, 1.0f, delta, s.units, params() + s.weight_offset, s.units, 0.0f,\n                target, s.in,',
+  },
+  {
     name: 'loss-reduction-missing-syncthreads',
     what: 'loss: the block tree reduction reads partial sums before the previous level is written',
     file: 'native/cuda/elementwise.cu',

@@ -131,6 +131,20 @@ if (!cuda.available) {
     cpu.dispose();
     gpu.dispose();
   });
+
+  test('Mlp device with CUDA: setDevice(\'cpu\') during a device train: the run finishes and its result lands on the host', async () => {
+    const cpu = new Mlp({ input: 3, layers: LAYERS, seed: 3, device: 'cpu' });
+    const gpu = new Mlp({ input: 3, layers: LAYERS, seed: 3, device: 'cuda' });
+    const x = seededFloats(3 * 24, 1), y = seededFloats(2 * 24, 2);
+    const opts = { epochs: 4, batchSize: 5, loss: 'mse' as const, seed: 2 };
+    const got = await gpu.train(x, y, { ...opts, onEpoch: (e) => (e === 0 ? gpu.setDevice('cpu') : undefined) });
+    assert.is(gpu.device, 'cpu');
+    const want = cpu.trainSync(x, y, opts);
+    got.losses.forEach((l, i) => assert.ok(Math.abs(l - want[i]) <= 1e-6 * Math.abs(want[i]), `loss ${i}`));
+    close(gpu.parameters(), cpu.parameters(), 'parameters', 1e-4);
+    cpu.dispose();
+    gpu.dispose();
+  });
 }
 
 test.run();

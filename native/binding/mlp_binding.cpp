@@ -36,17 +36,25 @@ struct MlpSession {
   std::unique_ptr<Mlp> mlp;
   MlpWorkspace cache;  // activations of the last forward() (cache.input: its x, also for a device forward)
   bool has_cache = false;
-  bool cache_on_device = false;  // the last forward ran on the device, which keeps its activations
+  bool cache_on_device =
+      false;  // the last forward ran on the device copy number cache_serial, which keeps its activations
+  uint64_t cache_serial = 0;
   // Placement (docs/cuda.md): on_cuda runs calls on the resident device copy; `automatic` ('auto') moves the model
   // to the CPU on a device failure instead of throwing.
   std::atomic<bool> on_cuda{false};
   bool automatic = false;
   std::shared_ptr<MlpDevice> device;  // created by the first device call; a running train holds it too
+  uint64_t device_serial = 0;  // counts the device copies made, so a kept forward knows its own
 
   MlpDevice& resident() {
-    if (!device) device = std::make_shared<MlpDevice>(*mlp);
+    if (!device) {
+      device = std::make_shared<MlpDevice>(*mlp);
+      ++device_serial;
+    }
     return *device;
   }
+  // The kept forward's activations are on the current device copy.
+  bool cache_on_resident() const { return cache_on_device && on_cuda && device && cache_serial == device_serial; }
   // Before the host Mlp is read: its mirror brought up to date.
   void pull() {
     if (device) device->pull();
@@ -190,6 +198,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
           d.forward(s.cache.input.data(), rows, out);
           s.cache.rows = rows;
           s.cache_on_device = true;
+          s.cache_serial = s.device_serial;
         },
         [&] {
           s.pull();
@@ -239,10 +248,11 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     }
     // The device copy is used one call at a time (the library serializes its handle's calls anyway).
     std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
-    s.placed([&](MlpDevice& d) { d.predict(x, rows, out); }, [&] {
-      s.pull();
-      on_cpu();
-    });
+    s.placed([&](MlpDevice& d) { d.predict(x, rows, out); },
+             [&] {
+               s.pull();
+               on_cpu();
+             });
   }
 
   // backward(gradOut) -> { inputGrad, parameterGrads }: gradients of the last forward(); the
@@ -267,7 +277,7 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
           s->mlp->backward(s->cache.input.data(), s->cache, g.data, input_grad.Data(), true, false);
         });
       };
-      if (s->cache_on_device) {
+      if (s->cache_on_resident()) {
         s->placed([&](MlpDevice& d) { d.backward(g.data, rows, input_grad.Data()); }, on_cpu);
       } else {
         on_cpu();
@@ -293,12 +303,13 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
         rows_arg(g, 1, "grads");
         grads = g.data;
       }
-      s->placed([&](MlpDevice& d) { d.step(config, grads); }, [&] {
-        s->host_write([&] {
-          if (grads) std::copy(grads, grads + s->mlp->parameter_count(), s->mlp->gradients());
-          s->mlp->step(config);
-        });
-      });
+      s->placed([&](MlpDevice& d) { d.step(config, grads); },
+                [&] {
+                  s->host_write([&] {
+                    if (grads) std::copy(grads, grads + s->mlp->parameter_count(), s->mlp->gradients());
+                    s->mlp->step(config);
+                  });
+                });
       return args.Env().Undefined();
     });
   }
@@ -379,7 +390,10 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     {
       std::unique_lock<std::shared_mutex> lock(s.mlp->mutex());
       s.has_cache = false;
-      if (s.on_cuda && job.device != "cpu") device = s.device ? s.device : (s.device = std::make_shared<MlpDevice>(*s.mlp));
+      if (s.on_cuda && job.device != "cpu") {
+        s.resident();
+        device = s.device;
+      }
     }
     const float* x = job.x.data;
     const float* y = job.y.data;
@@ -560,8 +574,10 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
     return translate_errors(args.Env(), [&]() -> Napi::Value {
       SessionPtr s = live();
       const std::string d = string_arg(args[0], "device");
-      require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
-      require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg,
+              "device must be 'cpu', 'cuda' or 'auto'");
+      require(d != "cuda" || cuda_api() != nullptr, ErrorCode::NoDevice,
+              "CUDA is not available: " + cuda_status().reason);
       std::unique_lock<std::shared_mutex> lock(s->mlp->mutex());
       s->automatic = d == "auto";
       if (d == "cpu" || cuda_api() == nullptr) {
@@ -575,9 +591,8 @@ class MlpHandle : public Napi::ObjectWrap<MlpHandle> {
 
   // 'cuda' or 'cpu': where calls run now.
   Napi::Value device(const Napi::CallbackInfo& args) {
-    return translate_errors(args.Env(), [&]() -> Napi::Value {
-      return Napi::String::New(args.Env(), live()->on_cuda ? "cuda" : "cpu");
-    });
+    return translate_errors(
+        args.Env(), [&]() -> Napi::Value { return Napi::String::New(args.Env(), live()->on_cuda ? "cuda" : "cpu"); });
   }
 
   Napi::Value dispose(const Napi::CallbackInfo& args) {

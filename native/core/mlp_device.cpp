@@ -19,7 +19,9 @@ MlpDevice::~MlpDevice() {
   if (handle_) api_->mlp_destroy(handle_);
 }
 
-void MlpDevice::raise(int status) { raise_cuda_status(status, message_); }
+void MlpDevice::raise(int status) {
+  raise_cuda_status(status, message_);
+}
 
 void MlpDevice::upload() {
   if (handle_ && device_generation_ == host_generation_) return;
@@ -40,7 +42,8 @@ void MlpDevice::upload() {
                            mlp_.parameters(), &fresh, message_, sizeof message_));
   }
   reckit_cuda_mlp* target = fresh ? fresh : handle_;
-  int status = api_->mlp_write(target, fresh ? nullptr : mlp_.parameters(), mlp_.gradients(), message_, sizeof message_);
+  int status =
+      api_->mlp_write(target, fresh ? nullptr : mlp_.parameters(), mlp_.gradients(), message_, sizeof message_);
   if (status == RECKIT_CUDA_OK) {
     status = api_->mlp_set_state(target, adam ? mlp_.adam_m().data() : nullptr, adam ? mlp_.adam_v().data() : nullptr,
                                  velocity ? mlp_.velocity().data() : nullptr, message_, sizeof message_);
@@ -125,8 +128,8 @@ double MlpDevice::train_batch(const float* x, const float* y, size_t rows, const
   const bool adam = c.kind == OptimizerKind::Adam;
   const uint64_t t = adam ? (has_adam_ ? mlp_.adam_steps() + 1 : 1) : 0;
   double loss = 0.0;
-  raise(api_->mlp_train_batch(handle_, x, y, rows, static_cast<int>(options.loss), adam ? 0 : 1, c.lr, c.beta1,
-                              c.beta2, c.eps, c.momentum, c.weight_decay, t, &loss, message_, sizeof message_));
+  raise(api_->mlp_train_batch(handle_, x, y, rows, static_cast<int>(options.loss), adam ? 0 : 1, c.lr, c.beta1, c.beta2,
+                              c.eps, c.momentum, c.weight_decay, t, &loss, message_, sizeof message_));
   ahead_ = true;
   if (adam) {
     has_adam_ = true;

@@ -53,7 +53,7 @@ class MlpDevice {
   const CudaApi* api_;
   reckit_cuda_mlp* handle_ = nullptr;
   uint64_t host_generation_ = 1, device_generation_ = 0;
-  bool ahead_ = false;                             // the device holds changes the host lacks
+  bool ahead_ = false;  // the device holds changes the host lacks
   bool has_adam_ = false, has_velocity_ = false;  // optimizer state the device holds
   char message_[512] = {0};
 };

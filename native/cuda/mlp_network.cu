@@ -15,18 +15,18 @@ namespace {
 constexpr unsigned kThreads = 256;
 
 // delta[i] = up[i] * act'(y[i]), the derivative taken from the layer's output.
-__global__ void __launch_bounds__(kThreads) activation_backward_kernel(int activation, float slope, const float* up,
-                                                                       const float* y, float* delta, size_t n) {
+__global__ void __launch_bounds__(kThreads)
+    activation_backward_kernel(int activation, float slope, const float* up, const float* y, float* delta, size_t n) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   const reckit::Activation act = static_cast<reckit::Activation>(activation);
-  delta[i] = act == reckit::Activation::Linear ? up[i]
-                                               : up[i] * reckit::activation_derivative_from_output(act, y[i], slope);
+  delta[i] =
+      act == reckit::Activation::Linear ? up[i] : up[i] * reckit::activation_derivative_from_output(act, y[i], slope);
 }
 
 // db[j] (+)= Σ_r delta[r][j], rows in order (a thread per column); accumulating starts from db[j] like the CPU.
-__global__ void __launch_bounds__(kThreads) column_sums_kernel(const float* delta, size_t rows, size_t n, float* db,
-                                                               bool accumulate) {
+__global__ void __launch_bounds__(kThreads)
+    column_sums_kernel(const float* delta, size_t rows, size_t n, float* db, bool accumulate) {
   const size_t j = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (j >= n) return;
   float sum = accumulate ? db[j] : 0.0f;
@@ -34,8 +34,8 @@ __global__ void __launch_bounds__(kThreads) column_sums_kernel(const float* delt
   db[j] = sum;
 }
 
-__global__ void __launch_bounds__(kThreads) sgd_kernel(reckit::OptimizerConfig config, float* p, const float* g,
-                                                       float* velocity, size_t n) {
+__global__ void __launch_bounds__(kThreads)
+    sgd_kernel(reckit::OptimizerConfig config, float* p, const float* g, float* velocity, size_t n) {
   const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   float unused = 0.0f;
@@ -189,8 +189,10 @@ void DeviceNetwork::read(float* params, float* grads, float* adam_m, float* adam
   const size_t n = count_;
   auto copy = [n](float* host, const std::unique_ptr<DeviceBuffer<float>>& device) {
     if (!host) return;
-    if (device) device->copy_to_host(host, n);
-    else std::memset(host, 0, n * sizeof(float));
+    if (device)
+      device->copy_to_host(host, n);
+    else
+      std::memset(host, 0, n * sizeof(float));
   };
   copy(params, params_);
   copy(grads, grads_);

@@ -37,10 +37,10 @@ struct NetworkLayer {
 // Per-batch device buffers: acts[l] is layer l's output [rows x units_l]; delta and carry hold dL/dz and the
 // upstream between layers during backward (allocated only for a workspace prepared for backward).
 struct NetworkWorkspace {
-  size_t capacity = 0;          // rows the buffers hold
+  size_t capacity = 0;  // rows the buffers hold
   bool backward_ready = false;  // delta and carry allocated
-  size_t rows = 0;              // rows of the last forward
-  const float* input = nullptr; // x of the last forward (the caller's device memory)
+  size_t rows = 0;  // rows of the last forward
+  const float* input = nullptr;  // x of the last forward (the caller's device memory)
   std::vector<std::unique_ptr<DeviceBuffer<float>>> acts;
   std::unique_ptr<DeviceBuffer<float>> delta, carry;
   const float* output() const { return acts.back()->get(); }

@@ -125,6 +125,27 @@ test('mlp resident: predictions past the 4096-row pieces, async forms', async ()
   gpu.dispose();
 });
 
+test('mlp resident: a move between forward and backward: the backward recomputes the forward where it runs', () => {
+  const net = NETWORKS[1];
+  const { cpu, gpu } = pair(net, 12);
+  const x = seededFloats(11 * net.input, 1), g = seededFloats(11 * outputs(net), 2);
+  const want = (cpu.forward(x), cpu.backward(g));
+  gpu.forward(x);
+  gpu.setDevice('cpu');
+  const onCpu = gpu.backward(g);
+  assertAllClose(onCpu.inputGrad, want.inputGrad, ...PASS, 'input gradients on the CPU');
+  gpu.setDevice('cuda');
+  gpu.forward(x);
+  gpu.setDevice('cpu');
+  gpu.setDevice('cuda');
+  gpu.predict(x);  // a new device copy, without the kept forward
+  const back = gpu.backward(g);
+  assertAllClose(back.parameterGrads, want.parameterGrads, ...PASS, 'parameter gradients after moving back');
+  assertAllClose(back.inputGrad, want.inputGrad, ...PASS, 'input gradients after moving back');
+  cpu.dispose();
+  gpu.dispose();
+});
+
 test('mlp resident: dispose frees it; later calls are ERR_RECKIT_DISPOSED', () => {
   const { gpu } = pair(NETWORKS[0]);
   gpu.forward(seededFloats(6, 1));
