@@ -3,8 +3,8 @@
  * compute pool) with a fused epilogue, exposed for tests, benchmarks and custom layers.
  * Row-major: C[m×n] = act(alpha · op(A) · op(B) + beta · C + bias), op(X) = X or Xᵀ.
  */
-import { dimMismatch, invalidArg } from './errors';
-import type { Isa } from './info';
+import { dimMismatch, invalidArg, reckitError } from './errors';
+import { info, type Isa } from './info';
 import { native } from './native';
 import { requireFloat32Array, requireInteger, requireNumber, requireObject, requireOneOf } from './validate';
 
@@ -50,11 +50,21 @@ export interface GemmOptions {
   gateActivation?: Activation;
   /** gateActivation leaky_relu's α (default 0.01). */
   gateSlope?: number;
-  /** Run this ISA's kernels (must be supported; for tests and benchmarks). Default: the active ISA. */
+  /** Run this ISA's kernels (must be supported; for tests and benchmarks). Default: the active ISA. CPU only. */
   isa?: Isa;
+  /**
+   * Where the product runs. Default `'cpu'`: the inputs live on the host and a single stateless call would pay
+   * the upload, the download and the device allocations every time (docs/cuda.md, "ops.gemm"). `'cuda'` runs the
+   * reckit_cuda library's tiled kernel (`ERR_RECKIT_NO_DEVICE` with the reason where CUDA is unusable;
+   * `ERR_RECKIT_INVALID_ARG` with `gate` or `isa`, which the device kernel does not take). `'auto'`: CUDA when a
+   * device is there and the options allow it, else the CPU. Results agree with the CPU's within float rounding
+   * (another summation order), not bit for bit.
+   */
+  device?: 'auto' | 'cpu' | 'cuda';
 }
 
 const ISAS = ['avx512', 'avx2', 'neon', 'portable'] as const;
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
 const MAX_DIM = 2 ** 31;
 
@@ -62,6 +72,18 @@ function optionalBoolean(value: unknown, name: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw invalidArg(`${name} must be a boolean`);
   return value;
+}
+
+// 'auto' resolved: CUDA when usable and the call has no CPU-only option (gate, isa); 'cuda' where it is unusable
+// or with a CPU-only option is an error rather than a silent CPU run.
+function resolveGemmDevice(value: unknown, cpuOnly: string | undefined): 'cpu' | 'cuda' {
+  const device = value === undefined ? 'cpu' : requireOneOf(value, 'options.device', DEVICES);
+  if (device === 'cpu') return 'cpu';
+  if (device === 'cuda' && cpuOnly) throw invalidArg(`options.${cpuOnly} runs on the CPU only; it cannot be combined with device 'cuda'`);
+  const cuda = info().cuda;
+  if (device === 'auto') return cuda.available && !cpuOnly ? 'cuda' : 'cpu';
+  if (!cuda.available) throw reckitError('ERR_RECKIT_NO_DEVICE', `CUDA is not available: ${cuda.reason}`);
+  return 'cuda';
 }
 
 type NativeArgs = [Float32Array, Float32Array, Float32Array | undefined, Float32Array | undefined, Record<string, unknown>];
@@ -97,6 +119,7 @@ function prepare(a: unknown, b: unknown, options: unknown): NativeArgs {
     gateActivation: o.gateActivation === undefined ? undefined : requireOneOf(o.gateActivation, 'options.gateActivation', ACTIVATIONS),
     gateSlope: o.gateSlope === undefined ? undefined : requireNumber(o.gateSlope, 'options.gateSlope'),
   };
+  rest.device = resolveGemmDevice(o.device, rest.gate !== undefined ? 'gate' : rest.isa !== undefined ? 'isa' : undefined);
   return [x, y, c, bias, rest];
 }
 

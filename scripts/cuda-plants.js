@@ -158,6 +158,13 @@ const PLANTS = [
     replace: '  if (r > rows) return;\n  double total = 0.0;',
   },
   {
+    name: 'cfgan-zr-gradient-half',
+    what: "device CFGAN: the zero-reconstruction term's gradient leaves out the 2 of d(r²)/dr",
+    file: 'native/cuda/cfgan.cu',
+    find: '    grad[e] = d_in_grad[r * 2 * n + j] * pm[e] + 2.f * zr_scale * y * zr[e];',
+    replace: '    grad[e] = d_in_grad[r * 2 * n + j] * pm[e] + zr_scale * y * zr[e];',
+  },
+  {
     name: 'philox-tail-off-by-one',
     what: 'Philox fill: the last block writes one value past n',
     file: 'native/cuda/philox_fill.cu',
@@ -180,7 +187,8 @@ const SUITES_BY_FILE = {
   'native/cuda/mlp.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
   'native/cuda/mlp_network.cu': ['mlp-device.conformance.ts', 'mlp-resident.conformance.ts'],
   'native/cuda/gan.cu': ['gan-device.conformance.ts'],
-  'native/cuda/gan_kernels.cu': ['gan-device.conformance.ts'],
+  'native/cuda/gan_kernels.cu': ['gan-device.conformance.ts', 'cfgan-device.conformance.ts'],
+  'native/cuda/cfgan.cu': ['cfgan-device.conformance.ts'],
   'native/cuda/elementwise.cu': ['training-ops.conformance.ts'],
   'native/cuda/philox_fill.cu': ['philox.conformance.ts'],
 };

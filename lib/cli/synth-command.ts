@@ -12,6 +12,7 @@ import { formatCsv, writeFileAtomic } from '../tabular/csv';
 import { TabularSynthesizer, type SynthesizerOptions } from '../tabular/synthesizer';
 import type { Table } from '../tabular/table';
 import { CliError, type Command } from './command';
+import { info } from '../info';
 import { ProgressBar } from './progress';
 import { EXIT_CANT_CREATE, EXIT_DATA, EXIT_NO_INPUT, EXIT_USAGE, asCliError, readTable } from './quality-command';
 
@@ -64,10 +65,13 @@ export const synthCommand: Command = {
   summary: 'train a TabularSynthesizer on a CSV and write synthetic rows (CTGAN-style GAN)',
   usage:
     'reckit synth data.csv --rows N --out synthetic.csv [--epochs E] [--where COL=VALUE] [--model m.safetensors]\n' +
-    '       [--load m.safetensors] [--batch-size B] [--pac P] [--max-seconds S] [--drop COL,...] [--seed N]\n\n' +
+    '       [--load m.safetensors] [--batch-size B] [--pac P] [--max-seconds S] [--drop COL,...] [--seed N]\n' +
+    '       [--device auto|cpu|cuda]\n\n' +
     '--model: save the trained model there; --load: sample from a saved model instead of training (data.csv\n' +
     'is then optional). --where keeps only rows with that value of a categorical column (rebalancing a rare class).\n' +
     '--max-seconds: a training time budget; training stops after the first whole epoch that ends past it.\n' +
+    '--device: where the GAN trains (default auto: CUDA when usable, else the CPU; cuda where CUDA is not usable is\n' +
+    'an error naming the reason).\n' +
     'exit codes: 0 done, 2 bad options, 65 bad data (empty, ragged, header only, identifier-like or non-numeric\n' +
     'cells in a numeric column), 66 an input cannot be read, 73 an output cannot be written',
   async run(argv) {
@@ -86,6 +90,7 @@ export const synthCommand: Command = {
         'max-seconds': { type: 'string' },
         drop: { type: 'string' },
         seed: { type: 'string' },
+        device: { type: 'string' },
       },
     });
     const load = values.load;
@@ -102,6 +107,12 @@ export const synthCommand: Command = {
       pac: integerOption(values.pac, 'pac', 1, 64),
       seed: integerOption(values.seed, 'seed', 0, 2 ** 52),
     };
+    if (values.device !== undefined) {
+      if (!['auto', 'cpu', 'cuda'].includes(values.device)) throw new CliError(`--device must be auto, cpu or cuda (got ${values.device})`, EXIT_USAGE);
+      const cuda = info().cuda;
+      if (values.device === 'cuda' && !cuda.available) throw new CliError(`--device cuda: CUDA is not available: ${cuda.reason}`, EXIT_USAGE);
+      options.device = values.device as SynthesizerOptions['device'];
+    }
     const maxSeconds = secondsOption(values['max-seconds'], 'max-seconds');
     const where = parseWhere(values.where);
     checkWritable(values.out, '--out');

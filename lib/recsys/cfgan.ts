@@ -8,7 +8,9 @@
  * generator reads "this item was bought").
  */
 import { invalidArg, outOfRange, reckitError } from '../errors';
+import { resolveDevice } from '../gan';
 import { native, type NativeBinding } from '../native';
+import type { Device } from '../random';
 import { readSafetensors, type SafetensorsTensor } from '../safetensors';
 import { fitsOf, requireCallback, requireSignal, runCancellable, type LayerSpec } from '../training';
 import { requireInteger, requireNumber, requireObject, requireSeed } from '../validate';
@@ -38,6 +40,13 @@ export interface CfganOptions {
   zrWeight?: number;
   /** Seed of the initialization, batch order, noise and negative sampling (default 0; fit's seed wins). */
   seed?: number;
+  /**
+   * Where fit trains (default `auto`: CUDA when `info().cuda.available`, else the CPU; `cuda` where CUDA is not
+   * usable throws ERR_RECKIT_NO_DEVICE with the reason). On CUDA both networks, their Adam state and each step's
+   * math stay on the GPU; batches, noise and the PM / ZR masks are the CPU's own draws, so results equal the CPU's
+   * within float rounding. Scoring runs on the CPU. Not saved with the model.
+   */
+  device?: Device;
 }
 
 export interface CfganFitOptions extends FitOptions {
@@ -131,10 +140,13 @@ export class CFGAN extends RecommenderBase {
   private settings: Settings;
   private handle: NativeBinding | null = null;
   private itemVectors: Float32Array | null = null;
+  /** Where fit trains: `cuda` or `cpu` (the `device` option with `auto` resolved). */
+  readonly device: 'cpu' | 'cuda';
 
   constructor(options: CfganOptions = {}) {
     super();
     this.settings = settingsOf(options);
+    this.device = resolveDevice(requireObject(options, 'options').device, 'options.device');
   }
 
   /** The settings in use (defaults filled in). */
@@ -160,7 +172,7 @@ export class CFGAN extends RecommenderBase {
     const losses: number[] = [];
     const args = {
       epochs: settings.epochs, batchSize: Math.min(settings.batchSize, train.numUsers), lr: settings.lr, dSteps: settings.dSteps,
-      pmRatio: settings.pmRatio, zrRatio: settings.zrRatio, zrWeight: settings.zrWeight,
+      pmRatio: settings.pmRatio, zrRatio: settings.zrRatio, zrWeight: settings.zrWeight, device: this.device,
     };
     const report = (p: { epoch: number; gLoss: number; dLoss: number; zrLoss: number }) => {
       losses.push(p.gLoss + p.zrLoss);

@@ -16,6 +16,7 @@
 #include "binding/progress_worker.h"
 #include "binding/registry.h"
 #include "core/cfgan.h"
+#include "core/cuda_loader.h"
 
 namespace reckit::binding {
 namespace {
@@ -131,6 +132,12 @@ class CfganHandle : public Napi::ObjectWrap<CfganHandle> {
       if (!option(o, "zrWeight").IsUndefined()) {
         f.zr_weight = static_cast<float>(number_arg(option(o, "zrWeight"), "zrWeight"));
         require(f.zr_weight >= 0.f, ErrorCode::OutOfRange, "zrWeight must be ≥ 0");
+      }
+      const Napi::Value device = option(o, "device");
+      if (!device.IsUndefined()) {
+        const std::string d = string_arg(device, "device");
+        require(d == "cpu" || d == "cuda" || d == "auto", ErrorCode::InvalidArg, "device must be 'cpu', 'cuda' or 'auto'");
+        f.device = d == "cuda" || (d == "auto" && cuda_api() != nullptr);
       }
       CancelFlag cancel = cancel_flag_arg(args[4], "token");
       auto epochs = std::make_shared<size_t>(0);

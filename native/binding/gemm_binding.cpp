@@ -1,7 +1,8 @@
 // ops.gemm / ops.gemmAsync: the packed float32 GEMM with its fused epilogue, exposed for tests and
 // benchmarks. gemm(a, b, c | undefined, bias | undefined, options) -> Float32Array (c, or a new m×n array).
 // Every shape, stride and value is checked here before the core runs; the optional `isa` option runs a
-// specific supported ISA's kernels.
+// specific supported ISA's kernels, and `device: 'cuda'` (resolved from 'auto' by lib/ops-gemm.ts) runs the
+// reckit_cuda library's tiled kernel instead (no gate epilogue, no isa: the TS layer keeps those on the CPU).
 #include <napi.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "binding/async.h"
 #include "binding/errors.h"
 #include "binding/registry.h"
+#include "core/cuda_loader.h"
 #include "core/gemm.h"
 #include "core/gemm_isa.h"
 #include "core/validate.h"
@@ -35,9 +37,20 @@ struct GemmCall {
   const float* b = nullptr;
   float* c = nullptr;  // null until the output is known (allocated on the JS thread)
   bool has_epilogue = false;
+  bool cuda = false;  // run on the reckit_cuda library (uploads a, b, bias, c; downloads c)
   GemmEpilogue epilogue;
 
   void run() const {
+    if (cuda) {
+      const CudaApi* api = cuda_api();
+      require(api != nullptr, ErrorCode::NoDevice, "CUDA is not available: " + cuda_status().reason);
+      char message[512] = {0};
+      raise_cuda_status(api->gemm_f32(trans_a == Transpose::Yes, trans_b == Transpose::Yes, m, n, k, alpha, a, lda, b,
+                                      ldb, beta, c, ldc, epilogue.bias, static_cast<int>(epilogue.activation),
+                                      epilogue.alpha, message, sizeof message),
+                        message);
+      return;
+    }
     gemm_f32_with(kernels, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                   has_epilogue ? &epilogue : nullptr);
   }
@@ -153,6 +166,14 @@ GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
   const ArrayView<float> a = float32_array(args[0], "a");
   const ArrayView<float> b = float32_array(args[1], "b");
   call.kernels = kernels_option(option(options, "isa"));
+  const Napi::Value device = option(options, "device");
+  if (!device.IsUndefined()) {
+    const std::string name = string_arg(device, "options.device");
+    require(name == "cpu" || name == "cuda", ErrorCode::InvalidArg, "options.device must be 'cpu' or 'cuda' here");
+    call.cuda = name == "cuda";
+    require(!call.cuda || option(options, "isa").IsUndefined(), ErrorCode::InvalidArg,
+            "options.isa selects CPU kernels; it cannot be combined with device 'cuda'");
+  }
   call.m = dim_option(options, "m", "options.m");
   call.n = dim_option(options, "n", "options.n");
   call.k = dim_option(options, "k", "options.k");
@@ -223,6 +244,8 @@ GemmCall parse(const Napi::CallbackInfo& args, ArrayView<float>* c_view) {
     call.epilogue.bias = bv.data;
   }
   parse_gate(options, &call);
+  require(!call.cuda || call.epilogue.gate == nullptr, ErrorCode::InvalidArg,
+          "options.gate (the backward gate epilogue) runs on the CPU only; use device 'cpu' or 'auto'");
   call.has_epilogue = call.epilogue.bias != nullptr || call.epilogue.activation != Activation::Linear ||
                       call.epilogue.gate != nullptr;
   return call;

@@ -55,6 +55,25 @@ void purchase_row(const PurchaseCsr& data, int32_t u, size_t n, float* out) {
 
 }  // namespace
 
+void cfgan_draw_batch(const CfganConfig& c, const PurchaseCsr& data, const uint32_t* users, size_t b, uint64_t d_step,
+                      const CfganFitOptions& options, float* cond, float* noise, float* draws, float* pm, float* zr,
+                      float* g_in) {
+  const size_t n = c.items, nd = c.noise_dim, gw = nd + n;
+  // Conditions (= real rows), noise, and the PM / ZR samples of non-purchased items.
+  for (size_t r = 0; r < b; ++r) purchase_row(data, static_cast<int32_t>(users[r]), n, &cond[r * n]);
+  if (nd) fill_normal(noise, b * nd, c.seed, cfgan_streams::kNoise + d_step, 0.f, 1.f);
+  fill_uniform(draws, 2 * b * n, c.seed, cfgan_streams::kMask + d_step, 0.f, 1.f);
+  for (size_t e = 0; e < b * n; ++e) {
+    const bool bought = cond[e] != 0.f;
+    pm[e] = bought || draws[e] < options.pm_ratio ? 1.f : 0.f;
+    zr[e] = !bought && draws[b * n + e] < options.zr_ratio ? 1.f : 0.f;
+  }
+  for (size_t r = 0; r < b; ++r) {
+    if (nd) std::memcpy(&g_in[r * gw], &noise[r * nd], nd * sizeof(float));
+    std::memcpy(&g_in[r * gw + nd], &cond[r * n], n * sizeof(float));
+  }
+}
+
 std::vector<LayerSpec> cfgan_generator_layers(const CfganConfig& c) {
   std::vector<LayerSpec> layers = c.generator;
   LayerSpec out;
@@ -102,7 +121,8 @@ Cfgan::Cfgan(CfganConfig config, const float* generator, size_t generator_count,
 
 size_t Cfgan::fit(const PurchaseCsr& data, const CfganFitOptions& options, const std::atomic<bool>* cancel,
                   const std::function<void(const CfganProgress&)>& on_epoch) {
-  const size_t n = config_.items, nd = config_.noise_dim, rows = data.users;
+  if (options.device) return fit_cfgan_device(*this, data, options, cancel, on_epoch);
+  const size_t n = config_.items, rows = data.users;
   const size_t batch = std::min(options.batch_size, rows);
   const size_t batches = (rows + batch - 1) / batch;
   OptimizerConfig adam;
@@ -115,7 +135,7 @@ size_t Cfgan::fit(const PurchaseCsr& data, const CfganFitOptions& options, const
   std::vector<uint32_t> order(rows);
   Mlp& G = *generator_;
   Mlp& D = *discriminator_;
-  const size_t gw = nd + n, dw = 2 * n;
+  const size_t dw = 2 * n;
 
   size_t epochs = 0;
   for (; epochs < options.epochs; ++epochs) {
@@ -129,19 +149,8 @@ size_t Cfgan::fit(const PurchaseCsr& data, const CfganFitOptions& options, const
       for (size_t k = 0; k < options.d_steps && next < batches; ++k, ++next) {
         const size_t start = next * batch;
         b = std::min(batch, rows - start);
-        // Conditions (= real rows), noise, and the PM / ZR samples of non-purchased items.
-        for (size_t r = 0; r < b; ++r) purchase_row(data, static_cast<int32_t>(order[start + r]), n, &buf.cond[r * n]);
-        if (nd) fill_normal(buf.noise.data(), b * nd, config_.seed, cfgan_streams::kNoise + d_steps_done, 0.f, 1.f);
-        fill_uniform(buf.draws.data(), 2 * b * n, config_.seed, cfgan_streams::kMask + d_steps_done, 0.f, 1.f);
-        for (size_t e = 0; e < b * n; ++e) {
-          const bool bought = buf.cond[e] != 0.f;
-          buf.pm[e] = bought || buf.draws[e] < options.pm_ratio ? 1.f : 0.f;
-          buf.zr[e] = !bought && buf.draws[b * n + e] < options.zr_ratio ? 1.f : 0.f;
-        }
-        for (size_t r = 0; r < b; ++r) {
-          if (nd) std::memcpy(&buf.g_in[r * gw], &buf.noise[r * nd], nd * sizeof(float));
-          std::memcpy(&buf.g_in[r * gw + nd], &buf.cond[r * n], n * sizeof(float));
-        }
+        cfgan_draw_batch(config_, data, &order[start], b, d_steps_done, options, buf.cond.data(), buf.noise.data(),
+                         buf.draws.data(), buf.pm.data(), buf.zr.data(), buf.g_in.data());
         G.forward(buf.g_in.data(), b, buf.g_ws);
         const float* fake = buf.g_ws.acts.back().data();
         // Discriminator rows [0, b): e_u ⊕ e_u; rows [b, 2b): (r̂_u ⊙ pm_u) ⊕ e_u.

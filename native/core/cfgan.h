@@ -36,6 +36,8 @@ struct CfganFitOptions {
   float pm_ratio = 0.5f;     // share of non-purchased items the discriminator sees (partial masking)
   float zr_ratio = 0.5f;     // share of non-purchased items pulled to 0 (zero reconstruction)
   float zr_weight = 0.1f;    // α of the ZR term
+  // Train on the CUDA device (core/cfgan_device.cpp): the same batches, draws and counters as the CPU loop.
+  bool device = false;
 };
 
 struct CfganProgress {
@@ -68,6 +70,8 @@ class Cfgan {
   const CfganConfig& config() const { return config_; }
   const Mlp& generator() const { return *generator_; }
   const Mlp& discriminator() const { return *discriminator_; }
+  Mlp& generator() { return *generator_; }
+  Mlp& discriminator() { return *discriminator_; }
 
   uint64_t epochs_done = 0, d_steps_done = 0, g_steps_done = 0;
 
@@ -89,6 +93,17 @@ class Cfgan {
   std::unique_ptr<Mlp> generator_, discriminator_;
   mutable std::shared_mutex mutex_;
 };
+
+// The host part of a D update (both devices): for the b users of the epoch's order starting at `users`, their
+// purchase vectors (cond, b x items), the noise (b x noise_dim) and uniform draws (2 b x items) of D step d_step,
+// the PM / ZR masks (b x items) and the generator's input noise ⊕ cond (g_in).
+void cfgan_draw_batch(const CfganConfig& config, const PurchaseCsr& data, const uint32_t* users, size_t b,
+                      uint64_t d_step, const CfganFitOptions& options, float* cond, float* noise, float* draws,
+                      float* pm, float* zr, float* g_in);
+
+// Cfgan::fit's device path (core/cfgan_device.cpp); throws NoDevice when CUDA is not usable.
+size_t fit_cfgan_device(Cfgan& model, const PurchaseCsr& data, const CfganFitOptions& options,
+                        const std::atomic<bool>* cancel, const std::function<void(const CfganProgress&)>& on_epoch);
 
 void validate_cfgan_config(const CfganConfig& config);
 std::vector<LayerSpec> cfgan_generator_layers(const CfganConfig& config);

@@ -96,6 +96,11 @@ Loaded load() {
   handle_symbol(loaded.api.gan_read, "reckit_cuda_gan_read");
   handle_symbol(loaded.api.gan_d_step, "reckit_cuda_gan_d_step");
   handle_symbol(loaded.api.gan_g_step, "reckit_cuda_gan_g_step");
+  handle_symbol(loaded.api.cfgan_create, "reckit_cuda_cfgan_create");
+  handle_symbol(loaded.api.cfgan_destroy, "reckit_cuda_cfgan_destroy");
+  handle_symbol(loaded.api.cfgan_read, "reckit_cuda_cfgan_read");
+  handle_symbol(loaded.api.cfgan_d_step, "reckit_cuda_cfgan_d_step");
+  handle_symbol(loaded.api.cfgan_g_step, "reckit_cuda_cfgan_g_step");
   // The version is checked first: an older library may lack the newer entry points.
   if (!version || version() != RECKIT_CUDA_ABI_VERSION || !loaded.api.probe || !loaded.api.philox_uniform ||
       !loaded.api.describe || !loaded.api.topk_f32 || !loaded.api.embedding_bag || !loaded.api.embedding_bag_backward ||

@@ -51,6 +51,11 @@ struct CudaApi {
   reckit_cuda_gan_read_fn gan_read = nullptr;
   reckit_cuda_gan_d_step_fn gan_d_step = nullptr;
   reckit_cuda_gan_g_step_fn gan_g_step = nullptr;
+  reckit_cuda_cfgan_create_fn cfgan_create = nullptr;
+  reckit_cuda_cfgan_destroy_fn cfgan_destroy = nullptr;
+  reckit_cuda_cfgan_read_fn cfgan_read = nullptr;
+  reckit_cuda_cfgan_d_step_fn cfgan_d_step = nullptr;
+  reckit_cuda_cfgan_g_step_fn cfgan_g_step = nullptr;
 };
 
 struct CudaStatus {

@@ -263,3 +263,31 @@ typedef int (*reckit_cuda_gan_d_step_fn)(reckit_cuda_gan* gan, const float* real
  * the fake packs against 1, and Σ over rows of the conditional cross-entropy (0 without links). */
 typedef int (*reckit_cuda_gan_g_step_fn)(reckit_cuda_gan* gan, float lr, float beta1, float beta2, uint64_t adam_step,
                                          double* sums_out, char* message, size_t message_size);
+
+/* A reckit_cuda_cfgan holds a CFGAN's two networks (core/cfgan.h), their Adam state (fresh: a CFGAN fit starts from
+ * new networks) and every per-batch buffer on the device while it trains (ABI 4). The host draws the batches, the
+ * noise and the PM / ZR masks with the CPU's Philox code and sends each D update's share up. */
+typedef struct reckit_cuda_cfgan reckit_cuda_cfgan;
+/* Generator: input noise_dim + items, last layer items sigmoid units; discriminator: input 2 * items, one logit.
+ * Layers as for reckit_cuda_mlp. max_batch: rows of the largest update (every buffer is allocated here). */
+typedef int (*reckit_cuda_cfgan_create_fn)(size_t items, size_t noise_dim, size_t max_batch, size_t generator_layers,
+                                           const size_t* generator_units, const int* generator_activations,
+                                           const float* generator_slopes, const float* generator_params,
+                                           size_t discriminator_layers, const size_t* discriminator_units,
+                                           const int* discriminator_activations, const float* discriminator_slopes,
+                                           const float* discriminator_params, reckit_cuda_cfgan** out, char* message,
+                                           size_t message_size);
+typedef void (*reckit_cuda_cfgan_destroy_fn)(reckit_cuda_cfgan* cfgan);
+/* network 0: the generator, 1: the discriminator; parameters and Adam moments to the host (nulls skipped). */
+typedef int (*reckit_cuda_cfgan_read_fn)(reckit_cuda_cfgan* cfgan, int network, float* params, float* adam_m,
+                                         float* adam_v, char* message, size_t message_size);
+/* One D update (core/cfgan.cpp's order): g_in = noise ⊕ purchase vector (rows x (noise_dim + items)), purchases
+ * (rows x items, 0/1), the PM and ZR masks (rows x items, 0/1). sums_out[2]: Σ BCE of the real rows, of the fakes. */
+typedef int (*reckit_cuda_cfgan_d_step_fn)(reckit_cuda_cfgan* cfgan, const float* g_in, const float* purchases,
+                                           const float* pm, const float* zr, size_t rows, float lr, float beta1,
+                                           float beta2, uint64_t adam_step, double* sums_out, char* message,
+                                           size_t message_size);
+/* One G update on the last D update's fakes and masks. sums_out[2]: Σ BCE of the fakes against 1, Σ zr · fake². */
+typedef int (*reckit_cuda_cfgan_g_step_fn)(reckit_cuda_cfgan* cfgan, float zr_weight, float lr, float beta1,
+                                           float beta2, uint64_t adam_step, double* sums_out, char* message,
+                                           size_t message_size);

@@ -182,7 +182,11 @@ void launch_condition_loss(const DeviceLink* links, size_t count, const float* z
   RECKIT_LAUNCH(condition_loss_kernel, blocks_for(rows, kThreads), kThreads, 0, nullptr, links, count, z, conditions,
                 rows, dim, condition_dim, scale, p, grad, row_loss);
   check_launch("condition_loss_kernel");
-  RECKIT_LAUNCH(sum_doubles_kernel, 1, kReduceThreads, 0, nullptr, row_loss, rows, total);
+  launch_sum_doubles(row_loss, rows, total);
+}
+
+void launch_sum_doubles(const double* values, size_t n, double* total) {
+  RECKIT_LAUNCH(sum_doubles_kernel, 1, kReduceThreads, 0, nullptr, values, n, total);
   check_launch("sum_doubles_kernel");
 }
 

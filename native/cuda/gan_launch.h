@@ -1,4 +1,5 @@
-// Device-pointer launchers of the Gan's own kernels (gan_kernels.cu), used by the resident Gan (gan.cu).
+// Device-pointer launchers of the Gan's own kernels (gan_kernels.cu), used by the resident Gan (gan.cu) and CFGAN
+// (cfgan.cu).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +32,8 @@ void launch_spans_backward(const DeviceSpan* spans, size_t count, float tau, con
 void launch_condition_loss(const DeviceLink* links, size_t count, const float* z, const float* conditions, size_t rows,
                            size_t dim, size_t condition_dim, float weight, float* p, float* grad, double* row_loss,
                            double* total);
+// *total (device) = Σ values[i] over n doubles (device), in one block's fixed tree.
+void launch_sum_doubles(const double* values, size_t n, double* total);
 // BCE with logits against a constant target: grad = the mean loss's gradient; sums[0] (device) = Σ loss,
 // sums[1] = Σ sigmoid(logit).
 void launch_bce_constant(const float* logits, size_t n, float target, float* grad, double* sums);

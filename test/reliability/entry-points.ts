@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CosineIndex, EmbeddingTable, Gan, Mlp, TabularSynthesizer, computeLoss, createModel, fromRows, loadModel,
+  CFGAN, CosineIndex, EmbeddingTable, Gan, Mlp, TabularSynthesizer, computeLoss, createModel, fromRows, loadModel,
   mergeTopK, ops, random, readSafetensors, setThreads, getThreads, writeSafetensors, xxh64, tabular,
   type Recommender,
 } from '../../lib/index';
@@ -585,6 +585,11 @@ const modelEntries: Entry[] = [
   { name: 'Gan#parameters', subject: ganSubject, call: (g) => g.parameters(), args: [] },
   ...modelSaves('Gan', ganSubject),
   ...modelLoaders('Gan', Gan, 'gan'),
+  // The device option of the Gan family (auto resolves to the CPU where CUDA is not usable).
+  { name: 'new Gan (device)', call: (_, device) => new Gan({ ...GAN_OPTIONS, device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
+  { name: 'Gan.fromBuffer (device)', call: (_, device) => Gan.fromBuffer(image('gan'), { device }), args: [arg('options.device', () => 'cpu', V.oneOf)] },
+  { name: 'new TabularSynthesizer (device)', call: (_, device) => new TabularSynthesizer({ device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
+  { name: 'new CFGAN (device)', call: (_, device) => new CFGAN({ device }), args: [arg('options.device', () => 'auto', V.oneOf)] },
 ];
 
 const vectorOp = (name: 'dot' | 'l2Squared' | 'cosine'): Entry => ({
@@ -600,7 +605,8 @@ const vectorOp = (name: 'dot' | 'l2Squared' | 'cosine'): Entry => ({
 const gemmEntry = (async: boolean): Entry => ({
   name: `ops.${async ? 'gemmAsync' : 'gemm'}`,
   async,
-  call: (_, a, b, m, n, k, c) => (async ? ops.gemmAsync(a, b, { m, n, k, c }) : ops.gemm(a, b, { m, n, k, c })),
+  call: (_, a, b, m, n, k, c, device) =>
+    (async ? ops.gemmAsync(a, b, { m, n, k, c, device }) : ops.gemm(a, b, { m, n, k, c, device })),
   args: [
     arg('a', () => values(6, 24), expecting(V.f32, { 'one long': V.OK })),
     arg('b', () => values(12, 25), expecting(V.f32, { 'one long': V.OK })),
@@ -611,6 +617,7 @@ const gemmEntry = (async: boolean): Entry => ({
       { name: 'short c', make: () => new Float32Array(7), expect: V.DIM },
       { name: 'detached c', make: () => V.detached(new Float32Array(8)), expect: V.DIM },
     ]),
+    arg('device', () => 'cpu', V.oneOf),
   ],
 });
 
