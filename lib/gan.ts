@@ -54,7 +54,8 @@ export interface GanOptions {
    * both networks, their Adam state and each step's math stay on the GPU for the fit (the same batches, noise
    * and counters as on the CPU, so a fit resumes on either device; results equal the CPU's within float
    * rounding, not bit for bit); it throws `ERR_RECKIT_NO_DEVICE` with `info().cuda.reason` where CUDA is not
-   * usable. `sample`, `generate` and `discriminate` run on the CPU either way.
+   * usable. `sample`, `generate` and `discriminate` run the networks' forwards there too (noise, Gumbel noise
+   * and the output spans stay the CPU's code, so they match the CPU's within float rounding).
    */
   device?: Device;
 }
@@ -157,7 +158,7 @@ export function resolveDevice(value: unknown, name: string): 'cpu' | 'cuda' {
 export class Gan {
   /** @internal */
   readonly handle: NativeBinding;
-  /** Where `fit` runs: `cuda` or `cpu` (the constructor's `device` with `auto` resolved). */
+  /** Where `fit`, `sample`, `generate` and `discriminate` run: `cuda` or `cpu` (the constructor's `device` with `auto` resolved). */
   readonly device: 'cpu' | 'cuda' = 'cpu';
 
   constructor(options: GanOptions) {
@@ -180,12 +181,14 @@ export class Gan {
     if (o.pac !== undefined) config.pac = requireInteger(o.pac, 'options.pac', 1, 64);
     this.device = resolveDevice(o.device, 'options.device');
     this.handle = new (native().GanHandle)(config);
+    this.handle.setInferenceDevice(this.device === 'cuda');
   }
 
   private static wrap(handle: NativeBinding, device: 'cpu' | 'cuda'): Gan {
     const gan = Object.create(Gan.prototype) as Gan;
     (gan as { handle: NativeBinding }).handle = handle;
     (gan as { device: 'cpu' | 'cuda' }).device = device;
+    handle.setInferenceDevice(device === 'cuda');
     return gan;
   }
 

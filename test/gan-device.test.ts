@@ -94,6 +94,30 @@ if (!cuda.available) {
     cpu.dispose();
   });
 
+  test('gan device: sample, sampleAsync, generate and discriminate run on the device like the CPU on the same model', async () => {
+    const options = {
+      dataDim: 7, noiseDim: 3, conditionDim: 2, pac: 2, seed: 5, tau: 0.5,
+      generator: [{ units: 9, activation: 'leaky_relu' as const, alpha: 0.2 }], discriminator: [{ units: 6, activation: 'tanh' as const }],
+      outputSpans: [{ kind: 'tanh' as const, width: 2 }, { kind: 'gumbel' as const, width: 2 }, { kind: 'softmax' as const, width: 2 }, { kind: 'linear' as const, width: 1 }],
+    };
+    const trained = new Gan({ ...options, device: 'cpu' });
+    const conditions = Float32Array.from({ length: 24 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0));
+    await trained.fit(seededFloats(12 * 7, 8), { epochs: 1, batchSize: 6, conditions });
+    const buffer = trained.toBuffer();
+    const gpu = Gan.fromBuffer(buffer, { device: 'cuda' }), cpu = Gan.fromBuffer(buffer, { device: 'cpu' });
+    const close = (a: Float32Array, b: Float32Array, what: string) => {
+      assert.is(a.length, b.length, `${what}: length`);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * Math.abs(b[i]) + 1e-6, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+    };
+    const noise = seededFloats(6 * 3, 9), rowConditions = conditions.subarray(0, 12);
+    close(gpu.generate(noise, rowConditions), cpu.generate(noise, rowConditions), 'generate');
+    close(gpu.discriminate(seededFloats(6 * 7, 10), rowConditions), cpu.discriminate(seededFloats(6 * 7, 10), rowConditions), 'discriminate');
+    close(gpu.sample(5, { seed: 4, condition: Float32Array.of(0, 1) }), cpu.sample(5, { seed: 4, condition: Float32Array.of(0, 1) }), 'sample');
+    close(await gpu.sampleAsync(4, { seed: 6, condition: rowConditions.subarray(0, 8) }),
+      await cpu.sampleAsync(4, { seed: 6, condition: rowConditions.subarray(0, 8) }), 'sampleAsync');
+    for (const g of [trained, gpu, cpu]) g.dispose();
+  });
+
   test('TabularSynthesizer on the device: trains like the CPU (progress), samples rows', async () => {
     const rows = table(60);
     const gpu = new TabularSynthesizer({ ...synthOptions, device: 'cuda' });

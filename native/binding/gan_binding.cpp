@@ -60,6 +60,7 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
                         InstanceMethod<&GanHandle::sample_async>("sampleAsync"),
                         InstanceMethod<&GanHandle::generate>("generate"),
                         InstanceMethod<&GanHandle::discriminate>("discriminate"),
+                        InstanceMethod<&GanHandle::set_inference_device>("setInferenceDevice"),
                         InstanceMethod<&GanHandle::parameters>("parameters"),
                         InstanceMethod<&GanHandle::to_buffer>("toBuffer"),
                         InstanceMethod<&GanHandle::save>("save"),
@@ -283,6 +284,17 @@ class GanHandle : public Napi::ObjectWrap<GanHandle> {
       Napi::Float32Array out = Napi::Float32Array::New(args.Env(), js_length<float>(rows / g->config().pac));
       g->discriminate(data.data, conditions, rows, out.Data());
       return out;
+    });
+  }
+
+  // setInferenceDevice(cuda: boolean): sample / generate / discriminate on the device (lib/gan.ts sets it from the
+  // object's resolved device; `cuda` there already proved CUDA usable).
+  Napi::Value set_inference_device(const Napi::CallbackInfo& args) {
+    return translate_errors(args.Env(), [&]() -> Napi::Value {
+      GanPtr g = live();
+      require(args[0].IsBoolean(), ErrorCode::InvalidArg, "cuda must be a boolean");
+      g->set_inference_on_device(args[0].As<Napi::Boolean>().Value());
+      return args.Env().Undefined();
     });
   }
 

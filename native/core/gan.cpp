@@ -261,13 +261,23 @@ void Gan::generate(const float* noise, const float* conditions, size_t rows, uin
     fill_gumbel(gumbel.data(), gumbel.size(), seed, gumbel_stream);
   }
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  generator_->forward(g_in, rows, ws);
   if (config_.output_spans.empty()) {
-    std::memcpy(out, ws.acts.back().data(), rows * dd * sizeof(float));
-  } else {
-    spans_forward(config_.output_spans, config_.tau, ws.acts.back().data(), gumbel.empty() ? nullptr : gumbel.data(),
-                  rows, dd, out);
+    generator_forward(g_in, rows, out, ws);
+    return;
   }
+  std::vector<float> logits(rows * dd);
+  generator_forward(g_in, rows, logits.data(), ws);
+  spans_forward(config_.output_spans, config_.tau, logits.data(), gumbel.empty() ? nullptr : gumbel.data(), rows, dd,
+                out);
+}
+
+void Gan::generator_forward(const float* g_in, size_t rows, float* out, MlpWorkspace& ws) const {
+  if (infer_on_device_.load()) {
+    mlp_forward_on_device(*generator_, g_in, rows, out);
+    return;
+  }
+  generator_->forward(g_in, rows, ws);
+  std::memcpy(out, ws.acts.back().data(), rows * config_.data_dim * sizeof(float));
 }
 
 void Gan::sample(size_t rows, const float* condition, bool per_row, uint64_t seed, uint64_t stream, float* out) const {
@@ -294,8 +304,12 @@ void Gan::discriminate(const float* data, const float* conditions, size_t rows, 
     concat_rows(data, dd, conditions, cd, rows, input.data());
     d_in = input.data();
   }
-  MlpWorkspace ws;
   std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (infer_on_device_.load()) {
+    mlp_forward_on_device(*discriminator_, d_in, rows / config_.pac, out);
+    return;
+  }
+  MlpWorkspace ws;
   discriminator_->forward(d_in, rows / config_.pac, ws);
   std::memcpy(out, ws.acts.back().data(), rows / config_.pac * sizeof(float));
 }

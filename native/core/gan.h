@@ -99,13 +99,23 @@ class Gan {
   // `pac` consecutive rows (rows must be a multiple of pac).
   void discriminate(const float* data, const float* conditions, size_t rows, float* out) const;
 
+  // Where sample / generate / discriminate run the networks' forwards: on a CUDA device (a resident copy of the
+  // network for the call, core/gan_device.cpp; spans and noise stay the CPU's code) or the CPU. The JS object sets it
+  // from its `device`.
+  void set_inference_on_device(bool on) { infer_on_device_.store(on); }
+  bool inference_on_device() const { return infer_on_device_.load(); }
+
   std::shared_mutex& mutex() const { return mutex_; }
   // Makes a running fit stop before its next step (used by dispose()).
   void request_stop() { stop_.store(true); }
   bool stop_requested() const { return stop_.load(); }
 
  private:
+  // The generator's output (rows × data_dim, before the spans) for g_in, on the device or the CPU (ws: its workspace).
+  void generator_forward(const float* g_in, size_t rows, float* out, MlpWorkspace& ws) const;
+
   std::atomic<bool> stop_{false};
+  std::atomic<bool> infer_on_device_{false};
   GanConfig config_;
   std::unique_ptr<Mlp> generator_, discriminator_;
   mutable std::shared_mutex mutex_;
@@ -114,6 +124,10 @@ class Gan {
 // Gan::fit's device path (core/gan_device.cpp); throws NoDevice when CUDA is not usable.
 size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                       const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch);
+
+// out (rows × output) = mlp's forward of x on a CUDA device, through a resident copy made for the call
+// (core/gan_device.cpp); throws NoDevice when CUDA is not usable. The caller holds the model's lock.
+void mlp_forward_on_device(Mlp& mlp, const float* x, size_t rows, float* out);
 
 // The fit's batch rows on either device: whole packs only, so the batch is rounded down to a multiple of pac (at
 // least one pack), and so is the epoch's last batch (gan_gather_batch).

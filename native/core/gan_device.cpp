@@ -14,6 +14,7 @@
 #include "core/device_networks.h"
 #include "core/error.h"
 #include "core/gan.h"
+#include "core/mlp_device.h"
 #include "core/random.h"
 
 namespace reckit {
@@ -157,6 +158,12 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
     }
   }
   return epochs;
+}
+
+void mlp_forward_on_device(Mlp& mlp, const float* x, size_t rows, float* out) {
+  if (rows == 0) return;
+  MlpDevice device(mlp);  // uploads on first use, frees on the way out
+  device.predict(x, rows, out);
 }
 
 }  // namespace reckit
