@@ -8,17 +8,9 @@ import * as assert from 'uvu/assert';
 import { info, ops } from '../lib/index';
 import type { GemmOptions } from '../lib/ops-gemm';
 import { firstMismatch, reference, seeded } from './gemm-reference';
+import { codeOf } from './helpers';
 
 const cuda = info().cuda;
-
-function codeOf(call: () => unknown): string {
-  try {
-    call();
-  } catch (e) {
-    return String((e as { code?: string }).code);
-  }
-  return 'no error';
-}
 
 function close(actual: Float32Array, expected: Float32Array, what: string): void {
   assert.is(actual.length, expected.length, `${what}: length`);

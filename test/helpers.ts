@@ -47,6 +47,31 @@ export function assertThrowsCode(fn: () => unknown, code: string, ctor: Function
 
 }
 
+// The `.code` of what fn throws (undefined when it returns, or throws without one): for tables of calls
+// compared against an expected code, where assertThrowsCode's one-call form would not read well.
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+// Each of `makers` (throwing or rejecting) must fail with ERR_RECKIT_NO_DEVICE and a message naming `reason`
+// (info().cuda.reason): the device tests' check of every way to ask for CUDA where it is unusable.
+export async function assertEachNoDevice(makers: (() => unknown)[], reason: string | undefined): Promise<void> {
+  for (const make of makers) {
+    try {
+      await make();
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'ERR_RECKIT_NO_DEVICE');
+      assert.ok(String((e as Error).message).includes(reason ?? '?'), String(e));
+    }
+  }
+}
+
 export async function assertRejectsCode(promise: Promise<unknown>, code: string): Promise<void> {
   try {
     await promise;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Mlp, info } from '../lib/index';
-import { seededFloats } from './helpers';
+import { codeOf, seededFloats } from './helpers';
 
 const cuda = info().cuda;
 const LAYERS = [{ units: 8, activation: 'relu' as const }, { units: 2, activation: 'linear' as const }];
@@ -16,15 +16,6 @@ const LAYERS = [{ units: 8, activation: 'relu' as const }, { units: 2, activatio
 function close(a: Float32Array, b: Float32Array, what: string, tol = 1e-5): void {
   assert.is(a.length, b.length, `${what}: length`);
   for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 + tol * Math.abs(b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
-}
-
-function codeOf(call: () => unknown): string {
-  try {
-    call();
-  } catch (e) {
-    return String((e as { code?: string }).code);
-  }
-  return 'no error';
 }
 
 test('Mlp device: a bad value is ERR_RECKIT_INVALID_ARG', () => {

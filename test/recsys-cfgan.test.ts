@@ -6,23 +6,14 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CFGAN, Rng, setThreads, clean, createModel, evaluate, fromRows, generateShop, loadModel, modelNames, ratioSplit, shopInteractions, type Interactions } from '../lib/index';
+import { CFGAN, setThreads, clean, createModel, evaluate, generateShop, loadModel, modelNames, ratioSplit, shopInteractions } from '../lib/index';
 import { readSafetensors } from '../lib/safetensors';
 import { checkRecommenderContract } from './recsys-contract';
+import { randomLog } from './helpers/random-log';
 
 const code = (c: string) => (e: any) => e?.code === c;
 const dir = mkdtempSync(join(tmpdir(), 'reckit-cfgan-'));
 const small = { epochs: 4, batchSize: 8, generator: [{ units: 16, activation: 'relu' as const }], discriminator: [{ units: 8, activation: 'relu' as const }] };
-
-function randomLog(seed: number, users = 30, items = 25): Interactions {
-  const rng = new Rng(seed);
-  const rows = [];
-  for (let u = 0; u < users; u++) {
-    const n = 2 + rng.int(8);
-    for (let j = 0; j < n; j++) rows.push({ user: `user${u}`, item: `sku${Math.floor(Math.pow(rng.next(), 2) * items)}`, time: j });
-  }
-  return clean(fromRows(rows)).interactions;
-}
 
 function shopSplit() {
   const shop = generateShop({ users: 400, items: 150, seed: 11 });

@@ -4,17 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tabular } from '../lib/index';
+import { codeOf } from './helpers';
 
 const { ConditionSampler, TableEncoder, tableFromColumns } = tabular;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 // 1000 rows: segment a:900 b:90 c:10 (a rare class); member true/false 50/50; spend continuous.
 const n = 1000;

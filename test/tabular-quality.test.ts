@@ -8,19 +8,11 @@ import { tabular } from '../lib/index';
 import { FeatureEncoder, fitLogistic } from '../lib/tabular/logistic';
 import { discretize } from '../lib/tabular/quality/pair-trends';
 import { f1Score, rocAuc, stratifiedFolds } from '../lib/tabular/quality/scores';
+import { codeOf } from './helpers';
 
 const { ksComplement, tvComplement, correlationSimilarity, contingencySimilarity, detectionScore, efficacy, qualityReport, qualityReportAsync, tableFromColumns } = tabular;
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 test('KSComplement: hand-computed sup |F_r − F_s|, ties and missing values', () => {
   // F_r: .25 .5 .75 1 at 1..4; F_s: 0 0 .25 .5 .75 1 at 1..6 → D = .5

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tabular, isReckitError } from '../lib/index';
+import { codeOf } from './helpers';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -15,15 +16,6 @@ const tempDir = () => {
 };
 
 const { tableFromRows, tableFromColumns, tableFromStrings, tableToRows, parseCsv, readCsvTable, writeCsvTable, formatCsv } = tabular;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 test('kinds are inferred: numbers continuous (integers kept integral), strings and booleans categorical', () => {
   const t = tableFromRows([

@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { random, tabular } from '../lib/index';
+import { codeOf } from './helpers';
 
 const { TableEncoder, fitGmm, tableFromColumns } = tabular;
 
@@ -11,15 +12,6 @@ const { TableEncoder, fitGmm, tableFromColumns } = tabular;
 function planted(n: number, seed: number): number[] {
   const g = random.normal(n, { seed });
   return Array.from(g, (z, i) => (i % 10 < 3 ? -5 + 0.5 * z : i % 10 < 8 ? z : 8 + 0.7 * z));
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
 }
 
 test('fitGmm recovers the three modes of a planted mixture (means, stds, weights)', () => {

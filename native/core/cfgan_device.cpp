@@ -9,34 +9,11 @@
 
 #include "core/cfgan.h"
 #include "core/cuda_loader.h"
+#include "core/device_networks.h"
 #include "core/error.h"
 #include "core/random.h"
 
 namespace reckit {
-namespace {
-
-struct DeviceCfgan {
-  const CudaApi* api;
-  reckit_cuda_cfgan* handle = nullptr;
-  ~DeviceCfgan() {
-    if (handle) api->cfgan_destroy(handle);
-  }
-};
-
-struct LayerArrays {
-  explicit LayerArrays(const Mlp& mlp) {
-    for (const LayerSpec& s : mlp.layers()) {
-      units.push_back(s.units);
-      activations.push_back(static_cast<int>(s.activation));
-      slopes.push_back(s.slope);
-    }
-  }
-  std::vector<size_t> units;
-  std::vector<int> activations;
-  std::vector<float> slopes;
-};
-
-}  // namespace
 
 size_t fit_cfgan_device(Cfgan& model, const PurchaseCsr& data, const CfganFitOptions& options,
                         const std::atomic<bool>* cancel, const std::function<void(const CfganProgress&)>& on_epoch) {
@@ -49,7 +26,7 @@ size_t fit_cfgan_device(Cfgan& model, const PurchaseCsr& data, const CfganFitOpt
   Mlp& G = model.generator();
   Mlp& D = model.discriminator();
 
-  DeviceCfgan device{api};
+  DeviceHandle<reckit_cuda_cfgan> device(api->cfgan_destroy);
   char message[512] = {0};
   uint64_t t_g = 0, t_d = 0;
   {
@@ -63,36 +40,28 @@ size_t fit_cfgan_device(Cfgan& model, const PurchaseCsr& data, const CfganFitOpt
                           D.parameters(), &device.handle, message, sizeof message),
         message);
   }
-  uint64_t epochs_done = model.epochs_done, d_steps_done = model.d_steps_done, g_steps_done = model.g_steps_done;
+  // Local counters: written into the model with the parameters, so a reader never sees one without the other.
+  FitCounters done = FitCounters::of(model);
 
   // Copies the device's parameters and the counters into the model (CFGAN keeps no optimizer state after a fit).
   auto sync = [&] {
     std::unique_lock<std::shared_mutex> lock(model.mutex());
-    raise_cuda_status(api->cfgan_read(device.handle, 0, G.parameters(), nullptr, nullptr, message, sizeof message),
-                      message);
-    raise_cuda_status(api->cfgan_read(device.handle, 1, D.parameters(), nullptr, nullptr, message, sizeof message),
-                      message);
-    model.epochs_done = epochs_done;
-    model.d_steps_done = d_steps_done;
-    model.g_steps_done = g_steps_done;
+    read_network(api->cfgan_read, device.handle, 0, G, false, 0, message, sizeof message);
+    read_network(api->cfgan_read, device.handle, 1, D, false, 0, message, sizeof message);
+    done.store(model);
   };
-  auto call = [&](int status) {
-    if (status == RECKIT_CUDA_OK) return;
-    const std::string why = message;
-    sync();
-    raise_cuda_status(status, why.c_str());
-  };
+  auto call = [&](int status) { keep_and_raise(status, message, sync); };
 
   std::vector<float> cond(batch * n), noise(batch * nd), draws(2 * batch * n), pm(batch * n), zr(batch * n),
       g_in(batch * (nd + n));
   std::vector<uint32_t> order(rows);
   size_t epochs = 0;
   for (; epochs < options.epochs; ++epochs) {
-    philox_permutation(order.data(), rows, c.seed, cfgan_streams::kShuffle + epochs_done);
+    philox_permutation(order.data(), rows, c.seed, cfgan_streams::kShuffle + done.epochs_done);
     double d_loss = 0, g_loss = 0, zr_loss = 0;
     size_t d_count = 0, g_count = 0;
     for (size_t next = 0; next < batches;) {
-      if ((cancel && cancel->load(std::memory_order_relaxed)) || model.stop_requested()) {
+      if (fit_stop_asked(cancel, model)) {
         sync();
         return epochs;
       }
@@ -100,27 +69,27 @@ size_t fit_cfgan_device(Cfgan& model, const PurchaseCsr& data, const CfganFitOpt
       for (size_t k = 0; k < options.d_steps && next < batches; ++k, ++next) {
         const size_t start = next * batch;
         b = std::min(batch, rows - start);
-        cfgan_draw_batch(c, data, &order[start], b, d_steps_done, options, cond.data(), noise.data(), draws.data(),
+        cfgan_draw_batch(c, data, &order[start], b, done.d_steps_done, options, cond.data(), noise.data(), draws.data(),
                          pm.data(), zr.data(), g_in.data());
         double sums[2] = {0, 0};
         call(api->cfgan_d_step(device.handle, g_in.data(), cond.data(), pm.data(), zr.data(), b, options.lr,
                                options.beta1, options.beta2, ++t_d, sums, message, sizeof message));
-        ++d_steps_done;
+        ++done.d_steps_done;
         d_loss += sums[0] / static_cast<double>(b) + sums[1] / static_cast<double>(b);
         ++d_count;
       }
       double sums[2] = {0, 0};
       call(api->cfgan_g_step(device.handle, options.zr_weight, options.lr, options.beta1, options.beta2, ++t_g, sums,
                              message, sizeof message));
-      ++g_steps_done;
+      ++done.g_steps_done;
       g_loss += sums[0] / static_cast<double>(b);
       zr_loss += sums[1] * (options.zr_weight / static_cast<float>(b));
       ++g_count;
     }
-    ++epochs_done;
+    ++done.epochs_done;
     sync();
     if (on_epoch) {
-      on_epoch(CfganProgress{epochs_done - 1, d_loss / static_cast<double>(d_count),
+      on_epoch(CfganProgress{done.epochs_done - 1, d_loss / static_cast<double>(d_count),
                              g_loss / static_cast<double>(g_count), zr_loss / static_cast<double>(g_count)});
     }
   }

@@ -117,14 +117,25 @@ Gan::Gan(GanConfig config, std::unique_ptr<Mlp> generator, std::unique_ptr<Mlp> 
   validate_gan_config(config_);
 }
 
+size_t gan_gather_batch(const GanConfig& config, const float* data, const float* conditions, const uint32_t* order,
+                        size_t rows, size_t batch, size_t index, float* real, float* cond) {
+  const size_t dd = config.data_dim, cd = config.condition_dim;
+  const size_t start = index * batch, b = std::min(batch, rows - start) / config.pac * config.pac;
+  for (size_t r = 0; r < b; ++r) {
+    const size_t src = order[start + r];
+    std::memcpy(&real[r * dd], data + src * dd, dd * sizeof(float));
+    if (cd) std::memcpy(&cond[r * cd], conditions + src * cd, cd * sizeof(float));
+  }
+  return b;
+}
+
 size_t Gan::fit(const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                 const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch) {
   if (options.device) return fit_gan_device(*this, data, conditions, rows, options, cancel, on_epoch);
   const GanConfig& c = config_;
   const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim, pac = c.pac;
   require(rows >= pac, ErrorCode::OutOfRange, "data must have at least pac (" + std::to_string(pac) + ") rows");
-  // Whole packs only: the batch is rounded down to a multiple of pac, and so is the epoch's last batch.
-  const size_t batch = std::max(pac, std::min(options.batch_size, rows) / pac * pac);
+  const size_t batch = gan_batch_rows(options.batch_size, rows, pac);
   const size_t batches = (rows + batch - 1) / batch;
   const float real_target = 1.f - options.label_smoothing;
   const bool spans = !c.output_spans.empty(), gumbel = has_gumbel(c);
@@ -139,16 +150,8 @@ size_t Gan::fit(const float* data, const float* conditions, size_t rows, const G
   Mlp& G = *generator_;
   Mlp& D = *discriminator_;
 
-  // Copies batch `index` of the epoch's order into buf.real / buf.cond; returns its row count (a
-  // multiple of pac, possibly 0 for a short last batch).
   auto gather = [&](size_t index) {
-    const size_t start = index * batch, b = std::min(batch, rows - start) / pac * pac;
-    for (size_t r = 0; r < b; ++r) {
-      const size_t src = order[start + r];
-      std::memcpy(&buf.real[r * dd], data + src * dd, dd * sizeof(float));
-      if (cd) std::memcpy(&buf.cond[r * cd], conditions + src * cd, cd * sizeof(float));
-    }
-    return b;
+    return gan_gather_batch(c, data, conditions, order.data(), rows, batch, index, buf.real.data(), buf.cond.data());
   };
   // The generator's output for fresh noise of (seed, stream) and the batch's conditions; returns the
   // generator's input and sets *fake to the generated rows.

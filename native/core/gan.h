@@ -4,6 +4,7 @@
 // from Philox keyed by (seed, stream) with streams derived from global step counters, so the same seed
 // and thread count give the same weights bit for bit, also across save/load and resumed fits.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +114,17 @@ class Gan {
 // Gan::fit's device path (core/gan_device.cpp); throws NoDevice when CUDA is not usable.
 size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                       const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch);
+
+// The fit's batch rows on either device: whole packs only, so the batch is rounded down to a multiple of pac (at
+// least one pack), and so is the epoch's last batch (gan_gather_batch).
+inline size_t gan_batch_rows(size_t batch_size, size_t rows, size_t pac) {
+  return std::max(pac, std::min(batch_size, rows) / pac * pac);
+}
+// Copies batch `index` of the epoch's `order` (rows of data [rows × data_dim], conditions [rows × condition_dim])
+// into real / cond; returns its row count (a multiple of pac, possibly 0 for a short last batch). Both fit loops
+// (core/gan.cpp, core/gan_device.cpp) gather with it, so they see the same rows.
+size_t gan_gather_batch(const GanConfig& config, const float* data, const float* conditions, const uint32_t* order,
+                        size_t rows, size_t batch, size_t index, float* real, float* cond);
 
 // The full layer lists (hidden + output) the Gan builds its networks from.
 std::vector<LayerSpec> generator_layers(const GanConfig& config);

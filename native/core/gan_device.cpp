@@ -7,46 +7,16 @@
 // stops (abort, dispose, a device error): readers in between see the model as of the last epoch, and a fit can
 // resume on either device from what it left.
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 #include <vector>
 
 #include "core/cuda_loader.h"
+#include "core/device_networks.h"
 #include "core/error.h"
 #include "core/gan.h"
 #include "core/random.h"
 
 namespace reckit {
-namespace {
-
-// The library handle, destroyed on every way out.
-struct DeviceGan {
-  const CudaApi* api;
-  reckit_cuda_gan* handle = nullptr;
-  ~DeviceGan() {
-    if (handle) api->gan_destroy(handle);
-  }
-};
-
-// A network's layer list in the ABI's arrays.
-struct LayerArrays {
-  explicit LayerArrays(const Mlp& mlp) {
-    for (const LayerSpec& s : mlp.layers()) {
-      units.push_back(s.units);
-      activations.push_back(static_cast<int>(s.activation));
-      slopes.push_back(s.slope);
-    }
-  }
-  std::vector<size_t> units;
-  std::vector<int> activations;
-  std::vector<float> slopes;
-};
-
-bool holds_adam(const Mlp& mlp) {
-  return mlp.adam_m().size() == mlp.parameter_count();
-}
-
-}  // namespace
 
 size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size_t rows, const GanFitOptions& options,
                       const std::atomic<bool>* cancel, const std::function<void(const GanProgress&)>& on_epoch) {
@@ -55,8 +25,7 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
   const GanConfig& c = gan.config();
   const size_t dd = c.data_dim, cd = c.condition_dim, nd = c.noise_dim, pac = c.pac;
   require(rows >= pac, ErrorCode::OutOfRange, "data must have at least pac (" + std::to_string(pac) + ") rows");
-  // The CPU loop's batching (core/gan.cpp): whole packs only.
-  const size_t batch = std::max(pac, std::min(options.batch_size, rows) / pac * pac);
+  const size_t batch = gan_batch_rows(options.batch_size, rows, pac);  // the CPU loop's batching
   const size_t batches = (rows + batch - 1) / batch;
   const float real_target = 1.f - options.label_smoothing;
   const bool gumbel = std::any_of(c.output_spans.begin(), c.output_spans.end(),
@@ -64,7 +33,7 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
   Mlp& G = gan.generator();
   Mlp& D = gan.discriminator();
 
-  DeviceGan device{api};
+  DeviceHandle<reckit_cuda_gan> device(api->gan_destroy);
   char message[512] = {0};
   uint64_t t_g = 0, t_d = 0;
   bool synced_g = false, synced_d = false;  // a network's state comes back once it held some or stepped
@@ -119,56 +88,32 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
     t_g = synced_g ? G.adam_steps() : 0;
     t_d = synced_d ? D.adam_steps() : 0;
   }
-  // Local counters: written into the Gan with the parameters, so a reader never sees one without the other.
-  uint64_t epochs_done = gan.epochs_done, d_steps_done = gan.d_steps_done, g_steps_done = gan.g_steps_done;
+  // Local counters: written into the model with the parameters, so a reader never sees one without the other.
+  FitCounters done = FitCounters::of(gan);
 
   // Copies the device's networks, their Adam state and the counters into the Gan.
   auto sync = [&] {
     std::unique_lock<std::shared_mutex> lock(gan.mutex());
-    auto read = [&](int which, Mlp& mlp, bool keep, uint64_t t) {
-      if (!keep) return;  // never stepped and held no state: nothing changed
-      const size_t count = mlp.parameter_count();
-      mlp.adam_m().resize(count);
-      mlp.adam_v().resize(count);
-      raise_cuda_status(api->gan_read(device.handle, which, mlp.parameters(), mlp.adam_m().data(), mlp.adam_v().data(),
-                                      message, sizeof message),
-                        message);
-      mlp.set_adam_steps(t);
-    };
-    read(0, G, synced_g, t_g);
-    read(1, D, synced_d, t_d);
-    gan.epochs_done = epochs_done;
-    gan.d_steps_done = d_steps_done;
-    gan.g_steps_done = g_steps_done;
+    // A network that never stepped and held no state did not change.
+    if (synced_g) read_network(api->gan_read, device.handle, 0, G, true, t_g, message, sizeof message);
+    if (synced_d) read_network(api->gan_read, device.handle, 1, D, true, t_d, message, sizeof message);
+    done.store(gan);
   };
-  // A failed library call: keep every whole update done so far (as the CPU loop does), then throw.
-  auto call = [&](int status) {
-    if (status == RECKIT_CUDA_OK) return;
-    const std::string why = message;
-    sync();
-    raise_cuda_status(status, why.c_str());
-  };
+  auto call = [&](int status) { keep_and_raise(status, message, sync); };
 
   std::vector<float> real(batch * dd), cond(batch * cd), noise(batch * nd), gumbel_noise(gumbel ? batch * dd : 0);
   std::vector<uint32_t> order(rows);
-  // Batch `index` of the epoch's order into real / cond; its row count (a multiple of pac, possibly 0).
   auto gather = [&](size_t index) {
-    const size_t start = index * batch, b = std::min(batch, rows - start) / pac * pac;
-    for (size_t r = 0; r < b; ++r) {
-      const size_t src = order[start + r];
-      std::memcpy(&real[r * dd], data + src * dd, dd * sizeof(float));
-      if (cd) std::memcpy(&cond[r * cd], conditions + src * cd, cd * sizeof(float));
-    }
-    return b;
+    return gan_gather_batch(c, data, conditions, order.data(), rows, batch, index, real.data(), cond.data());
   };
 
   size_t epochs = 0;
   for (; epochs < options.epochs; ++epochs) {
-    philox_permutation(order.data(), rows, c.seed, gan_streams::kShuffle + epochs_done);
+    philox_permutation(order.data(), rows, c.seed, gan_streams::kShuffle + done.epochs_done);
     double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, cond_loss = 0;
     size_t d_count = 0, g_count = 0;
     for (size_t next = 0; next < batches;) {
-      if ((cancel && cancel->load(std::memory_order_relaxed)) || gan.stop_requested()) {
+      if (fit_stop_asked(cancel, gan)) {
         sync();
         return epochs;
       }
@@ -177,15 +122,15 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
         const size_t rows_here = gather(next);
         if (rows_here == 0) continue;
         b = rows_here;
-        fill_normal(noise.data(), b * nd, c.seed, gan_streams::kNoise + d_steps_done, 0.f, 1.f);
-        if (gumbel) fill_gumbel(gumbel_noise.data(), b * dd, c.seed, gan_streams::kGumbel + d_steps_done);
+        fill_normal(noise.data(), b * nd, c.seed, gan_streams::kNoise + done.d_steps_done, 0.f, 1.f);
+        if (gumbel) fill_gumbel(gumbel_noise.data(), b * dd, c.seed, gan_streams::kGumbel + done.d_steps_done);
         double sums[4] = {0, 0, 0, 0};
         call(api->gan_d_step(device.handle, real.data(), cd ? cond.data() : nullptr, noise.data(),
                              gumbel ? gumbel_noise.data() : nullptr, b, real_target, options.lr, options.beta1,
                              options.beta2, t_d + 1, sums, message, sizeof message));
         ++t_d;
         synced_d = true;
-        ++d_steps_done;
+        ++done.d_steps_done;
         const double packs = static_cast<double>(b / pac);
         d_loss += sums[0] / packs + sums[2] / packs;
         d_real += sums[1] / packs;
@@ -198,17 +143,17 @@ size_t fit_gan_device(Gan& gan, const float* data, const float* conditions, size
                            sizeof message));
       ++t_g;
       synced_g = true;
-      ++g_steps_done;
+      ++done.g_steps_done;
       g_loss += sums[0] / static_cast<double>(b / pac);
       cond_loss += sums[1] / static_cast<double>(b);
       ++g_count;
     }
-    ++epochs_done;
+    ++done.epochs_done;
     sync();
     if (on_epoch) {
       const double dn = static_cast<double>(std::max<size_t>(d_count, 1)),
                    gn = static_cast<double>(std::max<size_t>(g_count, 1));
-      on_epoch(GanProgress{epochs_done - 1, d_loss / dn, g_loss / gn, d_real / dn, d_fake / dn, cond_loss / gn});
+      on_epoch(GanProgress{done.epochs_done - 1, d_loss / dn, g_loss / gn, d_real / dn, d_fake / dn, cond_loss / gn});
     }
   }
   return epochs;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/device_networks.h"
 #include "core/error.h"
 
 namespace reckit {
@@ -30,16 +31,9 @@ void MlpDevice::upload() {
   const bool velocity = mlp_.velocity().size() == count;
   reckit_cuda_mlp* fresh = nullptr;
   if (!handle_) {
-    std::vector<size_t> units;
-    std::vector<int> activations;
-    std::vector<float> slopes;
-    for (const LayerSpec& s : mlp_.layers()) {
-      units.push_back(s.units);
-      activations.push_back(static_cast<int>(s.activation));
-      slopes.push_back(s.slope);
-    }
-    raise(api_->mlp_create(mlp_.input_dim(), units.size(), units.data(), activations.data(), slopes.data(),
-                           mlp_.parameters(), &fresh, message_, sizeof message_));
+    const LayerArrays layers(mlp_);
+    raise(api_->mlp_create(mlp_.input_dim(), layers.units.size(), layers.units.data(), layers.activations.data(),
+                           layers.slopes.data(), mlp_.parameters(), &fresh, message_, sizeof message_));
   }
   reckit_cuda_mlp* target = fresh ? fresh : handle_;
   int status =
@@ -103,18 +97,14 @@ void MlpDevice::backward(const float* grad_out, size_t rows, float* input_grad) 
   raise(api_->mlp_backward(handle_, grad_out, rows, input_grad, mlp_.gradients(), message_, sizeof message_));
 }
 
-void MlpDevice::step(const OptimizerConfig& c, const float* grads) {
-  upload();
-  const bool adam = c.kind == OptimizerKind::Adam;
-  const uint64_t t = adam ? (has_adam_ ? mlp_.adam_steps() + 1 : 1) : 0;
-  if (grads) {
-    raise(api_->mlp_write(handle_, nullptr, grads, message_, sizeof message_));
-    std::copy(grads, grads + mlp_.parameter_count(), mlp_.gradients());
-  }
-  raise(api_->mlp_step(handle_, adam ? 0 : 1, c.lr, c.beta1, c.beta2, c.eps, c.momentum, c.weight_decay, t, message_,
-                       sizeof message_));
+uint64_t MlpDevice::next_adam_step(const OptimizerConfig& c) const {
+  if (c.kind != OptimizerKind::Adam) return 0;
+  return has_adam_ ? mlp_.adam_steps() + 1 : 1;
+}
+
+void MlpDevice::stepped(const OptimizerConfig& c, uint64_t t) {
   ahead_ = true;
-  if (adam) {
+  if (c.kind == OptimizerKind::Adam) {
     has_adam_ = true;
     mlp_.set_adam_steps(t);
   } else if (c.momentum != 0.f) {
@@ -122,21 +112,28 @@ void MlpDevice::step(const OptimizerConfig& c, const float* grads) {
   }
 }
 
+void MlpDevice::step(const OptimizerConfig& c, const float* grads) {
+  upload();
+  const bool adam = c.kind == OptimizerKind::Adam;
+  const uint64_t t = next_adam_step(c);
+  if (grads) {
+    raise(api_->mlp_write(handle_, nullptr, grads, message_, sizeof message_));
+    std::copy(grads, grads + mlp_.parameter_count(), mlp_.gradients());
+  }
+  raise(api_->mlp_step(handle_, adam ? 0 : 1, c.lr, c.beta1, c.beta2, c.eps, c.momentum, c.weight_decay, t, message_,
+                       sizeof message_));
+  stepped(c, t);
+}
+
 double MlpDevice::train_batch(const float* x, const float* y, size_t rows, const TrainOptions& options) {
   upload();
   const OptimizerConfig& c = options.optimizer;
   const bool adam = c.kind == OptimizerKind::Adam;
-  const uint64_t t = adam ? (has_adam_ ? mlp_.adam_steps() + 1 : 1) : 0;
+  const uint64_t t = next_adam_step(c);
   double loss = 0.0;
   raise(api_->mlp_train_batch(handle_, x, y, rows, static_cast<int>(options.loss), adam ? 0 : 1, c.lr, c.beta1, c.beta2,
                               c.eps, c.momentum, c.weight_decay, t, &loss, message_, sizeof message_));
-  ahead_ = true;
-  if (adam) {
-    has_adam_ = true;
-    mlp_.set_adam_steps(t);
-  } else if (c.momentum != 0.f) {
-    has_velocity_ = true;
-  }
+  stepped(c, t);
   return loss;
 }
 

@@ -48,6 +48,10 @@ class MlpDevice {
  private:
   void upload();  // creates the handle or refreshes it from the host when the host changed
   void raise(int status);
+  // The Adam step count an update with `c` uses (1 after a restart, as Mlp::step; 0 for SGD).
+  uint64_t next_adam_step(const OptimizerConfig& c) const;
+  // Records an update done on the device: the state it now holds and, for Adam, the step count t.
+  void stepped(const OptimizerConfig& c, uint64_t t);
 
   Mlp& mlp_;
   const CudaApi* api_;

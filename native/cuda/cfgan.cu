@@ -9,20 +9,17 @@
 #include <memory>
 #include <mutex>
 
-#include "core/optimizers.h"
+#include "cuda/adversarial_pair.cuh"
 #include "cuda/cuda_common.h"
 #include "cuda/gan_launch.h"
-#include "cuda/mlp_network.cuh"
-#include "cuda/pinned_staging.h"
 
 namespace {
 
+using reckit::cuda::adam_config;
 using reckit::cuda::blocks_for;
 using reckit::cuda::check_launch;
 using reckit::cuda::DeviceBuffer;
-using reckit::cuda::DeviceNetwork;
 using reckit::cuda::invalid;
-using reckit::cuda::NetworkWorkspace;
 
 constexpr unsigned kThreads = 128;
 
@@ -52,35 +49,15 @@ __global__ void __launch_bounds__(kThreads)
   row_zr[r] = sum;
 }
 
-reckit::OptimizerConfig adam_config(float lr, float beta1, float beta2) {
-  reckit::OptimizerConfig c;
-  c.kind = reckit::OptimizerKind::Adam;
-  c.lr = lr;
-  c.beta1 = beta1;
-  c.beta2 = beta2;
-  return c;
-}
-
-std::unique_ptr<DeviceBuffer<float>> floats(size_t n, const char* what) {
-  return std::make_unique<DeviceBuffer<float>>(n, what);
-}
+auto floats = reckit::cuda::device_floats;
 
 }  // namespace
 
-struct reckit_cuda_cfgan {
-  size_t items = 0, noise_dim = 0, max_batch = 0, last_rows = 0;
-  std::unique_ptr<DeviceNetwork> generator, discriminator;
-  NetworkWorkspace g_ws, d_ws;
+struct reckit_cuda_cfgan : reckit::cuda::AdversarialPair {
+  size_t items = 0, noise_dim = 0, max_batch = 0;
   // g_in: b × (noise_dim + items); cond, pm, zr, fake_grad: b × items; d_in: 2b × 2·items; d_grad_in: b × 2·items.
   std::unique_ptr<DeviceBuffer<float>> g_in, cond, pm, zr, d_in, d_grad_out, d_grad_in, fake_grad;
   std::unique_ptr<DeviceBuffer<double>> row_zr, sums;  // sums: [Σ BCE real, Σ D(real), Σ BCE fake, Σ D(fake), Σ zr]
-  reckit::cuda::PinnedStaging staging;
-  std::mutex mutex;
-
-  DeviceNetwork& network(int which) {
-    if (which != 0 && which != 1) invalid("network must be 0 (generator) or 1 (discriminator)");
-    return which == 0 ? *generator : *discriminator;
-  }
 };
 
 RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_create(size_t items, size_t noise_dim, size_t max_batch,
@@ -98,17 +75,12 @@ RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_create(size_t items, size_t noise_dim, 
     m->noise_dim = noise_dim;
     m->max_batch = max_batch;
     const size_t n = items, b = max_batch;
-    m->generator = std::make_unique<DeviceNetwork>(noise_dim + n, generator_layers, generator_units,
-                                                   generator_activations, generator_slopes, generator_params);
-    m->discriminator =
-        std::make_unique<DeviceNetwork>(2 * n, discriminator_layers, discriminator_units, discriminator_activations,
-                                        discriminator_slopes, discriminator_params);
-    if (m->generator->output() != n || m->discriminator->output() != 1) {
-      invalid("the generator must emit one score per item and the discriminator one logit");
-    }
     // Everything a step touches, allocated now: a step then only launches kernels.
-    m->generator->prepare(m->g_ws, b, true);
-    m->discriminator->prepare(m->d_ws, 2 * b, true);
+    m->create_networks({noise_dim + n, generator_layers, generator_units, generator_activations, generator_slopes,
+                        generator_params},
+                       {2 * n, discriminator_layers, discriminator_units, discriminator_activations,
+                        discriminator_slopes, discriminator_params},
+                       n, b, 2 * b, "the generator must emit one score per item and the discriminator one logit");
     m->g_in = floats(b * (noise_dim + n), "cudaMalloc(generator input)");
     m->cond = floats(b * n, "cudaMalloc(purchase vectors)");
     m->pm = floats(b * n, "cudaMalloc(PM mask)");
@@ -120,8 +92,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_create(size_t items, size_t noise_dim, 
     m->row_zr = std::make_unique<DeviceBuffer<double>>(b, "cudaMalloc(row ZR sums)");
     m->sums = std::make_unique<DeviceBuffer<double>>(5, "cudaMalloc(step sums)");
     // A fresh Adam for both networks (CFGAN fits start from new networks), allocated before any step.
-    m->generator->prepare_step(adam_config(1e-3f, 0.9f, 0.999f));
-    m->discriminator->prepare_step(adam_config(1e-3f, 0.9f, 0.999f));
+    m->prepare_adam();
     *out = m.release();
   });
 }
@@ -132,10 +103,7 @@ RECKIT_CUDA_EXPORT void reckit_cuda_cfgan_destroy(reckit_cuda_cfgan* cfgan) {
 
 RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_read(reckit_cuda_cfgan* cfgan, int network, float* params, float* adam_m,
                                               float* adam_v, char* message, size_t message_size) {
-  return reckit::cuda::guard(message, message_size, [&] {
-    std::lock_guard<std::mutex> lock(cfgan->mutex);
-    cfgan->network(network).read(params, nullptr, adam_m, adam_v, nullptr);
-  });
+  return reckit::cuda::guard(message, message_size, [&] { cfgan->read(network, params, adam_m, adam_v); });
 }
 
 RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_d_step(reckit_cuda_cfgan* m, const float* g_in, const float* purchases,
@@ -146,7 +114,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_d_step(reckit_cuda_cfgan* m, const floa
   return guard(message, message_size, [&] {
     std::lock_guard<std::mutex> lock(m->mutex);
     if (rows == 0 || rows > m->max_batch) invalid("rows must be between 1 and the batch");
-    if (adam_step == 0) invalid("Adam steps count from 1");
+    m->check_adam_step(adam_step);
     const size_t n = m->items;
     m->staging.upload(m->g_in->get(), g_in, rows * (m->noise_dim + n) * sizeof(float));
     m->staging.upload(m->cond->get(), purchases, rows * n * sizeof(float));
@@ -181,9 +149,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_cfgan_g_step(reckit_cuda_cfgan* m, float zr_w
   using namespace reckit::cuda;
   return guard(message, message_size, [&] {
     std::lock_guard<std::mutex> lock(m->mutex);
-    const size_t rows = m->last_rows, n = m->items;
-    if (rows == 0) invalid("a G update needs a D update before it");
-    if (adam_step == 0) invalid("Adam steps count from 1");
+    const size_t rows = m->g_step_rows(adam_step), n = m->items;
     // The masked fakes of the last D update, still in the second half of d_in, scored by the updated D.
     m->discriminator->forward(m->d_in->get() + rows * 2 * n, rows, m->d_ws);
     double* sums = m->sums->get();

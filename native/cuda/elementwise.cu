@@ -3,6 +3,7 @@
 // double, per block in a fixed tree and then across blocks in block order, so it is deterministic.
 #include "core/losses.h"
 #include "core/optimizers.h"
+#include "cuda/block_sum.cuh"
 #include "cuda/cuda_common.h"
 #include "cuda/training_launch.h"
 
@@ -25,13 +26,8 @@ __global__ void __launch_bounds__(kLossThreads) loss_kernel(int kind, const floa
     local += reckit::loss_element(static_cast<reckit::LossKind>(kind), z[i], y[i], &g);
     if (grad) grad[i] = g * scale;
   }
-  sums[threadIdx.x] = local;
-  __syncthreads();
-  for (unsigned half = kLossThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
+  const double total = reckit::cuda::block_tree_sum<kLossThreads>(sums, local);
+  if (threadIdx.x == 0) partial[blockIdx.x] = total;
 }
 
 // One block adds the partial sums, each thread a fixed set of them, then the same tree.
@@ -39,13 +35,8 @@ __global__ void __launch_bounds__(kLossThreads) sum_partials_kernel(const double
   __shared__ double sums[kLossThreads];
   double local = 0.0;
   for (unsigned i = threadIdx.x; i < count; i += kLossThreads) local += partial[i];
-  sums[threadIdx.x] = local;
-  __syncthreads();
-  for (unsigned half = kLossThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) *total = sums[0];
+  const double sum = reckit::cuda::block_tree_sum<kLossThreads>(sums, local);
+  if (threadIdx.x == 0) *total = sum;
 }
 
 __global__ void __launch_bounds__(kThreads) adam_kernel(reckit::AdamStep step, float* p, const float* g, float* m,

@@ -11,58 +11,33 @@
 #include <mutex>
 #include <vector>
 
-#include "core/optimizers.h"
+#include "cuda/adversarial_pair.cuh"
 #include "cuda/cuda_common.h"
 #include "cuda/gan_launch.h"
-#include "cuda/mlp_network.cuh"
-#include "cuda/pinned_staging.h"
 
 namespace {
 
-using reckit::cuda::check;
+using reckit::cuda::adam_config;
 using reckit::cuda::DeviceBuffer;
 using reckit::cuda::DeviceLink;
-using reckit::cuda::DeviceNetwork;
 using reckit::cuda::DeviceSpan;
 using reckit::cuda::invalid;
-using reckit::cuda::NetworkWorkspace;
 
-std::unique_ptr<DeviceBuffer<float>> floats(size_t n, const char* what) {
-  return std::make_unique<DeviceBuffer<float>>(n, what);
-}
-
-reckit::OptimizerConfig adam_config(float lr, float beta1, float beta2) {
-  reckit::OptimizerConfig c;
-  c.kind = reckit::OptimizerKind::Adam;
-  c.lr = lr;
-  c.beta1 = beta1;
-  c.beta2 = beta2;
-  return c;
-}
+auto floats = reckit::cuda::device_floats;
 
 }  // namespace
 
-struct reckit_cuda_gan {
+struct reckit_cuda_gan : reckit::cuda::AdversarialPair {
   size_t data_dim = 0, noise_dim = 0, condition_dim = 0, pac = 1, max_batch = 0;
   float tau = 0.2f, condition_loss_weight = 1.f;
   size_t span_count = 0, link_count = 0;
   bool gumbel = false;
-  std::unique_ptr<DeviceNetwork> generator, discriminator;
-  NetworkWorkspace g_ws, d_ws;
   std::unique_ptr<DeviceBuffer<DeviceSpan>> spans;
   std::unique_ptr<DeviceBuffer<DeviceLink>> links;
   // Per-batch buffers for max_batch rows (w = data_dim + condition_dim).
   std::unique_ptr<DeviceBuffer<float>> real, cond, noise, gumbel_noise, g_in, d_in, d_grad_out, d_grad_in, fake,
       fake_grad, probabilities;
   std::unique_ptr<DeviceBuffer<double>> row_loss, sums;  // sums: [D real loss, D(real), D fake loss, D(fake), cond]
-  size_t last_rows = 0;  // rows of the last D update, whose fakes the G update reuses
-  reckit::cuda::PinnedStaging staging;
-  std::mutex mutex;
-
-  DeviceNetwork& network(int which) {
-    if (which != 0 && which != 1) invalid("network must be 0 (generator) or 1 (discriminator)");
-    return which == 0 ? *generator : *discriminator;
-  }
   const float* generated() const { return span_count ? fake->get() : g_ws.output(); }
 
   // One D update's inputs up through the pinned staging buffer.
@@ -92,14 +67,13 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_create(const reckit_cuda_gan_config* c, c
     gan->tau = c->tau;
     gan->condition_loss_weight = c->condition_loss_weight;
     const size_t dd = c->data_dim, cd = c->condition_dim, nd = c->noise_dim, b = c->max_batch, w = dd + cd;
-    gan->generator = std::make_unique<DeviceNetwork>(nd + cd, c->generator_layers, c->generator_units,
-                                                     c->generator_activations, c->generator_slopes, generator_params);
-    gan->discriminator =
-        std::make_unique<DeviceNetwork>(c->pac * w, c->discriminator_layers, c->discriminator_units,
-                                        c->discriminator_activations, c->discriminator_slopes, discriminator_params);
-    if (gan->generator->output() != dd || gan->discriminator->output() != 1) {
-      invalid("the generator must emit data_dim values and the discriminator one logit");
-    }
+    // Everything a step touches is allocated in create: a step then only launches kernels and cannot run out of
+    // memory. First the networks and their workspaces (D reads 2b / pac packed rows).
+    gan->create_networks({nd + cd, c->generator_layers, c->generator_units, c->generator_activations,
+                          c->generator_slopes, generator_params},
+                         {c->pac * w, c->discriminator_layers, c->discriminator_units, c->discriminator_activations,
+                          c->discriminator_slopes, discriminator_params},
+                         dd, b, 2 * b / c->pac, "the generator must emit data_dim values and the discriminator one logit");
     // Spans and links, checked like core/gan_spans.cpp's validators would have (the addon validated them).
     std::vector<DeviceSpan> spans;
     size_t at = 0;
@@ -124,9 +98,6 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_create(const reckit_cuda_gan_config* c, c
       gan->spans = std::make_unique<DeviceBuffer<DeviceSpan>>(spans.data(), spans.size(), "cudaMalloc(spans)");
     if (!links.empty())
       gan->links = std::make_unique<DeviceBuffer<DeviceLink>>(links.data(), links.size(), "cudaMalloc(links)");
-    // Everything a step touches, allocated now: a step then only launches kernels and cannot run out of memory.
-    gan->generator->prepare(gan->g_ws, b, true);
-    gan->discriminator->prepare(gan->d_ws, 2 * b / c->pac, true);
     gan->real = floats(b * dd, "cudaMalloc(real rows)");
     gan->cond = floats(b * cd, "cudaMalloc(conditions)");
     gan->noise = floats(b * nd, "cudaMalloc(noise)");
@@ -142,8 +113,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_create(const reckit_cuda_gan_config* c, c
       gan->row_loss = std::make_unique<DeviceBuffer<double>>(b, "cudaMalloc(row losses)");
     }
     gan->sums = std::make_unique<DeviceBuffer<double>>(5, "cudaMalloc(step sums)");
-    gan->generator->prepare_step(adam_config(1e-3f, 0.9f, 0.999f));
-    gan->discriminator->prepare_step(adam_config(1e-3f, 0.9f, 0.999f));
+    gan->prepare_adam();
     *out = gan.release();
   });
 }
@@ -157,7 +127,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_set_state(reckit_cuda_gan* gan, int netwo
   return reckit::cuda::guard(message, message_size, [&] {
     std::lock_guard<std::mutex> lock(gan->mutex);
     if ((adam_m == nullptr) != (adam_v == nullptr)) invalid("Adam state needs both moments");
-    DeviceNetwork& net = gan->network(network);
+    reckit::cuda::DeviceNetwork& net = gan->network(network);
     if (adam_m) {
       net.set_state(adam_m, adam_v, nullptr);
     } else {
@@ -170,10 +140,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_set_state(reckit_cuda_gan* gan, int netwo
 
 RECKIT_CUDA_EXPORT int reckit_cuda_gan_read(reckit_cuda_gan* gan, int network, float* params, float* adam_m,
                                             float* adam_v, char* message, size_t message_size) {
-  return reckit::cuda::guard(message, message_size, [&] {
-    std::lock_guard<std::mutex> lock(gan->mutex);
-    gan->network(network).read(params, nullptr, adam_m, adam_v, nullptr);
-  });
+  return reckit::cuda::guard(message, message_size, [&] { gan->read(network, params, adam_m, adam_v); });
 }
 
 RECKIT_CUDA_EXPORT int reckit_cuda_gan_d_step(reckit_cuda_gan* gan, const float* real, const float* conditions,
@@ -186,7 +153,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_d_step(reckit_cuda_gan* gan, const float*
     const size_t dd = gan->data_dim, cd = gan->condition_dim, nd = gan->noise_dim, w = dd + cd, pac = gan->pac;
     if (rows == 0 || rows > gan->max_batch || rows % pac != 0)
       invalid("rows must be a multiple of pac within the batch");
-    if (adam_step == 0) invalid("Adam steps count from 1");
+    gan->check_adam_step(adam_step);
     if (cd && !conditions) invalid("this Gan needs conditions");
     if (gan->gumbel && !gumbel) invalid("this Gan's Gumbel spans need their noise");
     gan->upload_batch(real, conditions, noise, gumbel, rows);
@@ -225,9 +192,7 @@ RECKIT_CUDA_EXPORT int reckit_cuda_gan_g_step(reckit_cuda_gan* gan, float lr, fl
   using namespace reckit::cuda;
   return guard(message, message_size, [&] {
     std::lock_guard<std::mutex> lock(gan->mutex);
-    const size_t rows = gan->last_rows;
-    if (rows == 0) invalid("a G update needs a D update before it");
-    if (adam_step == 0) invalid("Adam steps count from 1");
+    const size_t rows = gan->g_step_rows(adam_step);
     const size_t dd = gan->data_dim, cd = gan->condition_dim, w = dd + cd, packs = rows / gan->pac;
     // The fakes of the last D update, still in the second half of d_in, scored by the updated D.
     const float* fakes = gan->d_in->get() + rows * w;

@@ -6,11 +6,13 @@
 // double in a fixed tree (deterministic, and within rounding of the CPU's sequential sums).
 #include "core/gan_span_math.h"
 #include "core/losses.h"
+#include "cuda/block_sum.cuh"
 #include "cuda/cuda_common.h"
 #include "cuda/gan_launch.h"
 
 namespace {
 
+using reckit::cuda::block_tree_sum;
 using reckit::cuda::blocks_for;
 using reckit::cuda::check_launch;
 using reckit::cuda::DeviceLink;
@@ -37,15 +39,24 @@ __global__ void __launch_bounds__(kThreads)
   out[i] = in[(i / cols) * in_width + i % cols];
 }
 
+// The span kernels run a thread per (row, span): this thread's span and where it starts in the row-major data
+// (rows × dim); false for the grid's tail threads.
+__device__ __forceinline__ bool span_of_thread(const DeviceSpan* spans, size_t count, size_t rows, size_t dim,
+                                               DeviceSpan* span, size_t* at) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * count) return false;
+  *span = spans[i % count];
+  *at = (i / count) * dim + span->start;
+  return true;
+}
+
 // A thread per (row, span): y = spans(z), Gumbel spans reading their noise from g (null: zero noise).
 __global__ void __launch_bounds__(kThreads)
     spans_forward_kernel(const DeviceSpan* spans, size_t count, float tau, const float* z, const float* g, size_t rows,
                          size_t dim, float* y) {
-  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= rows * count) return;
-  const size_t r = i / count;
-  const DeviceSpan s = spans[i % count];
-  const size_t at = r * dim + s.start;
+  DeviceSpan s;
+  size_t at;
+  if (!span_of_thread(spans, count, rows, dim, &s, &at)) return;
   switch (s.kind) {
     case 0:  // linear
       for (size_t j = 0; j < s.width; ++j) y[at + j] = z[at + j];
@@ -62,11 +73,9 @@ __global__ void __launch_bounds__(kThreads)
 __global__ void __launch_bounds__(kThreads)
     spans_backward_kernel(const DeviceSpan* spans, size_t count, float tau, const float* y, size_t rows, size_t dim,
                           float* grad) {
-  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= rows * count) return;
-  const size_t r = i / count;
-  const DeviceSpan s = spans[i % count];
-  const size_t at = r * dim + s.start;
+  DeviceSpan s;
+  size_t at;
+  if (!span_of_thread(spans, count, rows, dim, &s, &at)) return;
   switch (s.kind) {
     case 0: break;  // linear: the gradient passes unchanged
     case 1:
@@ -101,13 +110,8 @@ __global__ void __launch_bounds__(kReduceThreads) sum_doubles_kernel(const doubl
   __shared__ double sums[kReduceThreads];
   double local = 0.0;
   for (size_t i = threadIdx.x; i < n; i += kReduceThreads) local += values[i];
-  sums[threadIdx.x] = local;
-  __syncthreads();
-  for (unsigned half = kReduceThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) *out = sums[0];
+  const double total = block_tree_sum<kReduceThreads>(sums, local);
+  if (threadIdx.x == 0) *out = total;
 }
 
 // One block: BCE with logits of n logits against a constant target. grad[i] = dL_i/dz · (1/n) (the mean's
@@ -124,19 +128,12 @@ __global__ void __launch_bounds__(kReduceThreads)
     grad[i] = g * scale;
     prob += reckit::stable_sigmoid(logits[i]);
   }
-  losses[threadIdx.x] = loss;
-  probs[threadIdx.x] = prob;
-  __syncthreads();
-  for (unsigned half = kReduceThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) {
-      losses[threadIdx.x] += losses[threadIdx.x + half];
-      probs[threadIdx.x] += probs[threadIdx.x + half];
-    }
-    __syncthreads();
-  }
+  // Two trees, each adding in the same order as one tree over both would.
+  const double loss_sum = block_tree_sum<kReduceThreads>(losses, loss);
+  const double prob_sum = block_tree_sum<kReduceThreads>(probs, prob);
   if (threadIdx.x == 0) {
-    out[0] = losses[0];
-    out[1] = probs[0];
+    out[0] = loss_sum;
+    out[1] = prob_sum;
   }
 }
 

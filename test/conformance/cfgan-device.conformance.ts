@@ -6,22 +6,13 @@
 // a different draw. dispose() during a fit is ERR_RECKIT_DISPOSED, device out-of-memory ERR_RECKIT_OUT_OF_MEMORY.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CFGAN, Rng, clean, fromRows, type Interactions } from '../../lib/index';
+import { CFGAN } from '../../lib/index';
 import type { CfganOptions } from '../../lib/recsys/cfgan';
 import { readSafetensors } from '../../lib/safetensors';
 import { assertAllClose, requireCudaBackend } from './cuda-backend';
+import { randomLog } from '../helpers/random-log';
 
 const { backend } = requireCudaBackend();
-
-function randomLog(seed: number, users: number, items: number): Interactions {
-  const rng = new Rng(seed);
-  const rows = [];
-  for (let u = 0; u < users; u++) {
-    const n = 2 + rng.int(8);
-    for (let j = 0; j < n; j++) rows.push({ user: `user${u}`, item: `sku${Math.floor(Math.pow(rng.next(), 2) * items)}`, time: j });
-  }
-  return clean(fromRows(rows)).interactions;
-}
 
 const CASES: { name: string; options: CfganOptions; users: number; items: number }[] = [
   {
