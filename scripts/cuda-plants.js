@@ -99,10 +99,11 @@ const PLANTS = [
   },
   {
     name: 'loss-reduction-missing-syncthreads',
-    what: 'loss: the block tree reduction reads partial sums before the previous level is written',
-    file: 'native/cuda/elementwise.cu',
-    find: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n    __syncthreads();\n  }\n  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];',
-    replace: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n  }\n  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];',
+    what: 'loss (and the Gan sums): the block tree reduction reads partial sums before the previous level is written',
+    file: 'native/cuda/block_sum.cuh',
+    find: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n    __syncthreads();\n  }\n  return sums[0];',
+    replace: '    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];\n  }\n  return sums[0];',
+    suites: ['training-ops.conformance.ts'],
   },
   {
     name: 'index-missing-syncthreads',
