@@ -6,6 +6,7 @@
 //   npm run test:cuda-plants [-- [name...] [--jobs N] [--skip-baseline]]
 //   --jobs N         suite runs at a time (default 2: the emulator runs one GPU thread at a time, so a run uses
 //                    one core; planted libraries are built one after another meanwhile)
+//   --check          only check that every plant's find text and suites still exist (no build; npm test runs it)
 //   --skip-baseline  do not first run the whole suite on the unplanted copy; only for a caller that has just run
 //                    it on the same sources (CI's conformance-emulated stage, right before)
 // A plant: name, what, file (under native/), find (must occur exactly once: else the kernel changed and the
@@ -197,10 +198,11 @@ const SUITES_BY_FILE = {
 const suitesOf = (p) => p.suites ?? SUITES_BY_FILE[p.file];
 
 function options(argv) {
-  const o = { names: [], jobs: Math.max(1, Math.min(os.cpus().length, 2)), skipBaseline: false };
+  const o = { names: [], jobs: Math.max(1, Math.min(os.cpus().length, 2)), skipBaseline: false, check: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--jobs') o.jobs = Math.max(1, Number.parseInt(argv[++i], 10) || 1);
     else if (argv[i] === '--skip-baseline') o.skipBaseline = true;
+    else if (argv[i] === '--check') o.check = true;
     else if (argv[i].startsWith('--')) throw new Error(`unknown option ${argv[i]}`);
     else o.names.push(argv[i]);
   }
@@ -353,6 +355,10 @@ async function main() {
   if (problems.length) {
     for (const line of problems) console.error(`reckit: ${line}`);
     process.exitCode = 1;
+    return;
+  }
+  if (o.check) {
+    console.log(`${chosen.length} plants: every find text is in its file once and every suite exists`);
     return;
   }
 
